@@ -1,0 +1,208 @@
+"""The ``softcart`` command line: a thin layer over the packages that do the work.
+
+Each command imports its implementation lazily, so ``softcart --help`` is instant and a command
+only pays for the libraries it uses.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from softcart.settings import load_settings
+
+app = typer.Typer(
+    name="softcart",
+    help="SoftCart data platform: local stack, sources, ingestion, dbt warehouse, Spark, Airflow, dashboards.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+
+# --- local stack ---------------------------------------------------------------------------------
+
+
+@app.command(rich_help_panel="Local stack")
+def up() -> None:
+    """Start the local MariaDB, PostgreSQL and MongoDB-wire servers (idempotent) and apply the schemas."""
+    from softcart.stack.commands import up as run_up
+
+    raise typer.Exit(run_up(load_settings()))
+
+
+@app.command(rich_help_panel="Local stack")
+def down(
+    purge: Annotated[bool, typer.Option("--purge", help="Also delete the servers' data.")] = False,
+) -> None:
+    """Stop the local servers started by `softcart up`."""
+    from softcart.stack.commands import down as run_down
+
+    raise typer.Exit(run_down(load_settings(), purge=purge))
+
+
+@app.command(rich_help_panel="Local stack")
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    runs: Annotated[int, typer.Option("--runs", help="How many recent ingestion runs to show.")] = 5,
+) -> None:
+    """Show each service, its URL and whether it answers, and the last ingestion runs."""
+    from softcart.stack.commands import status as run_status
+
+    raise typer.Exit(run_status(load_settings(), as_json=as_json, runs=runs))
+
+
+# --- sources ---------------------------------------------------------------------------------------
+
+
+@app.command(rich_help_panel="Sources")
+def generate(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the dataset into.")],
+    scale: Annotated[
+        float, typer.Option("--scale", help="1 = 1,000,000 sales rows; 0.01 = 10,000 rows.")
+    ] = 0.01,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same bytes.")] = 42,
+) -> None:
+    """Write a deterministic SoftCart dataset in the course's file formats."""
+    from softcart.generate.cli import main
+
+    raise typer.Exit(main(out=out, scale=scale, seed=seed))
+
+
+@app.command(rich_help_panel="Sources")
+def load(
+    dataset: Annotated[Path, typer.Argument(help="A dataset directory (course files or `softcart generate`).")],
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Empty the source tables before loading.")
+    ] = False,
+) -> None:
+    """Load a dataset directory into the sources (MySQL, MongoDB) and register its file inputs."""
+    from softcart.load.cli import main
+
+    raise typer.Exit(main(load_settings(), dataset, replace=replace))
+
+
+@app.command("export-catalog", rich_help_panel="Sources")
+def export_catalog(
+    out: Annotated[Path, typer.Option("--out", help="CSV file to write.")] = Path("electronics.csv"),
+    fields: Annotated[str, typer.Option("--fields", help="Comma-separated fields.")] = "_id,type,model",
+) -> None:
+    """Export chosen catalog fields to CSV (what `mongoexport --type=csv` does in the course)."""
+    from softcart.load.catalog_export import main
+
+    raise typer.Exit(main(load_settings(), out, fields.split(",")))
+
+
+# --- pipeline ------------------------------------------------------------------------------------
+
+
+@app.command(rich_help_panel="Pipeline")
+def ingest(
+    stream: Annotated[
+        list[str] | None, typer.Option("--stream", "-s", help="Only these streams (repeatable).")
+    ] = None,
+    full_refresh: Annotated[
+        bool, typer.Option("--full-refresh", help="Rebuild the streams from scratch.")
+    ] = False,
+) -> None:
+    """Land MySQL and MongoDB (and registered files) into PostgreSQL `raw`, incrementally."""
+    from ingest.cli import main
+
+    raise typer.Exit(main(load_settings(), streams=stream or [], full_refresh=full_refresh))
+
+
+@app.command(rich_help_panel="Pipeline")
+def reconcile() -> None:
+    """Compare each stream's source and warehouse (counts, checksums); non-zero exit on a difference."""
+    from ingest.cli import reconcile as run_reconcile
+
+    raise typer.Exit(run_reconcile(load_settings()))
+
+
+@app.command(rich_help_panel="Pipeline")
+def export() -> None:
+    """Write the marts to the Parquet data lake, partitioned by year and month."""
+    from spark.export import main
+
+    raise typer.Exit(main(load_settings()))
+
+
+@app.command(rich_help_panel="Pipeline")
+def analyze(
+    job: Annotated[str, typer.Argument(help="search-terms | sales | forecast")],
+    input_file: Annotated[Path | None, typer.Option("--input", help="search-terms: a CSV file.")] = None,
+    term: Annotated[str, typer.Option("--term", help="search-terms: term to count.")] = "gaming laptop",
+    top: Annotated[int, typer.Option("--top", help="search-terms: how many top terms.")] = 5,
+    model: Annotated[Path | None, typer.Option("--model", help="forecast: a saved model folder.")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="forecast: year to predict.")] = None,
+) -> None:
+    """Run a Spark job on the lake: search-terms, sales, or forecast."""
+    from spark.cli import main
+
+    raise typer.Exit(
+        main(load_settings(), job, input_file=input_file, term=term, top=top, model=model, year=year)
+    )
+
+
+@app.command(rich_help_panel="Pipeline")
+def dashboard(
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for index.html.")] = None,
+    serve: Annotated[bool, typer.Option("--serve", help="Serve it on localhost after building.")] = False,
+    port: Annotated[int, typer.Option("--port", help="Port for --serve.")] = 8050,
+) -> None:
+    """Build the static BI dashboard from the marts (and optionally serve it)."""
+    from dashboards.cli import main
+
+    raise typer.Exit(main(load_settings(), out=out, serve=serve, port=port))
+
+
+@app.command(rich_help_panel="Pipeline")
+def docs(
+    port: Annotated[int, typer.Option("--port", help="Port to serve the dbt docs site on.")] = 8080,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Only generate the site.")] = False,
+) -> None:
+    """Generate the dbt docs site and serve it locally."""
+    from softcart.dbt_runner import docs as run_docs
+
+    raise typer.Exit(run_docs(load_settings(), port=port, serve=not no_serve))
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    rich_help_panel="Pipeline",
+)
+def dbt(ctx: typer.Context) -> None:
+    """Run dbt with the project's profiles and settings: `softcart dbt build`, `softcart dbt test`."""
+    from softcart.dbt_runner import run_dbt
+
+    raise typer.Exit(run_dbt(load_settings(), list(ctx.args)))
+
+
+@app.command(rich_help_panel="Pipeline")
+def airflow(
+    port: Annotated[int, typer.Option("--port", help="Port of the Airflow UI.")] = 8081,
+) -> None:
+    """Start Airflow locally (standalone, SQLite) with the project's DAGs."""
+    from softcart.airflow_local import main
+
+    raise typer.Exit(main(load_settings(), port=port))
+
+
+@app.command(rich_help_panel="Pipeline")
+def run(
+    scale: Annotated[float, typer.Option("--scale", help="Scale of the generated dataset.")] = 0.01,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the generated dataset.")] = 42,
+    dataset: Annotated[
+        Path | None, typer.Option("--dataset", help="Use this dataset folder instead of generating one.")
+    ] = None,
+) -> None:
+    """The main job: up → generate → load → ingest → dbt → export → Spark → dashboard, with a summary."""
+    from softcart.pipeline import main
+
+    raise typer.Exit(main(load_settings(), scale=scale, seed=seed, dataset=dataset))
+
+
+if __name__ == "__main__":
+    app()

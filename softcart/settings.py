@@ -1,0 +1,194 @@
+"""Every setting of the platform, in one place.
+
+Each value comes from an environment variable with a default here. Nothing reads the
+environment anywhere else: modules call :func:`load_settings` (cheap, no I/O) and pass the
+result around.
+
+Connection URLs
+---------------
+``SOFTCART_MYSQL_URL``, ``SOFTCART_POSTGRES_URL`` and ``SOFTCART_MONGO_URL`` point the project at
+an external server (a real MySQL 8, a managed PostgreSQL, a real MongoDB). When one is set, the
+project uses that server and ``softcart up`` starts none for it. When it is not set, the URL
+points at the project's own local server on ``SOFTCART_<NAME>_PORT``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_PORTS = {"mysql": 13306, "postgres": 15432, "mongo": 17017}
+SERVICES = ("mysql", "postgres", "mongo")
+
+
+@dataclass(frozen=True)
+class Url:
+    """A parsed connection URL (``scheme://user:password@host:port/database``)."""
+
+    raw: str
+    scheme: str
+    host: str
+    port: int
+    user: str | None
+    password: str | None
+    database: str | None
+
+    @classmethod
+    def parse(cls, raw: str, default_port: int) -> Url:
+        parts = urlsplit(raw)
+        if not parts.scheme or not parts.hostname:
+            raise ValueError(f"not a connection URL (scheme://user@host:port/db): {redact(raw)!r}")
+        database = parts.path.lstrip("/") or None
+        return cls(
+            raw=raw,
+            scheme=parts.scheme,
+            host=parts.hostname,
+            port=parts.port or default_port,
+            user=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password is not None else None,
+            database=database,
+        )
+
+    def with_credentials(self, user: str, password: str | None) -> Url:
+        auth = quote(user, safe="")
+        if password:
+            auth += ":" + quote(password, safe="")
+        raw = f"{self.scheme}://{auth}@{self.host}:{self.port}/{self.database or ''}"
+        return Url.parse(raw, self.port)
+
+    def with_database(self, database: str) -> Url:
+        auth = ""
+        if self.user:
+            auth = quote(self.user, safe="")
+            if self.password:
+                auth += ":" + quote(self.password, safe="")
+            auth += "@"
+        return Url.parse(f"{self.scheme}://{auth}{self.host}:{self.port}/{database}", self.port)
+
+    @property
+    def redacted(self) -> str:
+        return redact(self.raw)
+
+
+def redact(raw: str) -> str:
+    """The URL with its password replaced by ``***`` (for logs and status output)."""
+    parts = urlsplit(raw)
+    if parts.password is None:
+        return raw
+    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path
+    data_dir: Path
+    mysql: Url
+    postgres: Url
+    mongo: Url
+    # which services the project manages itself (their URL was not set from outside)
+    managed: frozenset[str]
+    # read-only accounts used by ingestion (least privilege); see softcart.stack.credentials
+    mysql_reader_user: str
+    mongo_database: str
+    mongo_collection: str
+    lake_url: str
+    spark_master: str
+    spark_driver_memory: str
+    spark_shuffle_partitions: int
+    dbt_target: str
+    weblog_input: Path
+    weblog_output: Path
+    env: Mapping[str, str] = field(repr=False, default_factory=dict)
+
+    @property
+    def servers_dir(self) -> Path:
+        return self.data_dir / "servers"
+
+    @property
+    def landing_dir(self) -> Path:
+        """Where ``softcart load`` registers the file-based inputs of a dataset."""
+        return self.data_dir / "landing"
+
+    @property
+    def datasets_dir(self) -> Path:
+        return self.data_dir / "datasets"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def secrets_file(self) -> Path:
+        """Generated local passwords (never committed: the data dir is git-ignored)."""
+        return self.data_dir / "secrets.env"
+
+    @property
+    def dbt_project_dir(self) -> Path:
+        return self.root / "dbt_project"
+
+    @property
+    def dbt_profiles_dir(self) -> Path:
+        return self.root / "profiles"
+
+    def is_managed(self, service: str) -> bool:
+        return service in self.managed
+
+
+def _env_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings from ``env`` (default: ``os.environ``). Pure: no I/O, no side effects."""
+    env = dict(os.environ if env is None else env)
+    root = Path(env.get("SOFTCART_HOME") or PROJECT_ROOT).resolve()
+    data_dir = Path(env.get("SOFTCART_DATA_DIR") or root / ".softcart").resolve()
+
+    managed: set[str] = set()
+    urls: dict[str, Url] = {}
+    local_defaults = {
+        "mysql": "mysql://root@127.0.0.1:{port}/sales",
+        "postgres": "postgresql://softcart@127.0.0.1:{port}/softcart",
+        "mongo": "mongodb://127.0.0.1:{port}/",
+    }
+    for service in SERVICES:
+        key = f"SOFTCART_{service.upper()}_URL"
+        port = _env_int(env, f"SOFTCART_{service.upper()}_PORT", DEFAULT_PORTS[service])
+        raw = env.get(key)
+        if raw:
+            urls[service] = Url.parse(raw, DEFAULT_PORTS[service])
+        else:
+            managed.add(service)
+            urls[service] = Url.parse(local_defaults[service].format(port=port), port)
+
+    return Settings(
+        root=root,
+        data_dir=data_dir,
+        mysql=urls["mysql"],
+        postgres=urls["postgres"],
+        mongo=urls["mongo"],
+        managed=frozenset(managed),
+        mysql_reader_user=env.get("SOFTCART_MYSQL_READER_USER", "softcart_reader"),
+        mongo_database=env.get("SOFTCART_MONGO_DATABASE", "catalog"),
+        mongo_collection=env.get("SOFTCART_MONGO_COLLECTION", "electronics"),
+        lake_url=env.get("SOFTCART_LAKE_URL") or str(data_dir / "lake"),
+        spark_master=env.get("SOFTCART_SPARK_MASTER", "local[2]"),
+        spark_driver_memory=env.get("SOFTCART_SPARK_DRIVER_MEMORY", "2g"),
+        spark_shuffle_partitions=_env_int(env, "SOFTCART_SPARK_SHUFFLE_PARTITIONS", 8),
+        dbt_target=env.get("SOFTCART_DBT_TARGET", "postgres"),
+        weblog_input=Path(env.get("SOFTCART_WEBLOG_INPUT") or data_dir / "landing" / "accesslog.txt"),
+        weblog_output=Path(env.get("SOFTCART_WEBLOG_OUTPUT") or data_dir / "weblog"),
+        env=env,
+    )
