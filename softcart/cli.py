@@ -73,7 +73,9 @@ def generate(
 
 @app.command(rich_help_panel="Sources")
 def load(
-    dataset: Annotated[Path, typer.Argument(help="A dataset directory (course files or `softcart generate`).")],
+    dataset: Annotated[
+        Path, typer.Argument(help="A dataset directory (course files or `softcart generate`).")
+    ],
     replace: Annotated[
         bool, typer.Option("--replace", help="Empty the source tables before loading.")
     ] = False,

@@ -159,8 +159,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     managed: set[str] = set()
     urls: dict[str, Url] = {}
     local_defaults = {
-        "mysql": "mysql://root@127.0.0.1:{port}/sales",
-        "postgres": "postgresql://softcart@127.0.0.1:{port}/softcart",
+        "mysql": "mysql://root@127.0.0.1:{port}/" + env.get("SOFTCART_MYSQL_DATABASE", "sales"),
+        "postgres": "postgresql://softcart@127.0.0.1:{port}/"
+        + env.get("SOFTCART_POSTGRES_DATABASE", "softcart"),
         "mongo": "mongodb://127.0.0.1:{port}/",
     }
     for service in SERVICES:

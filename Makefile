@@ -1,0 +1,44 @@
+# The two commands of the README, and the checks an engineer runs before pushing.
+.PHONY: run test setup lint format dbt-check bench up down clean
+
+VENV := .venv/bin
+
+run: setup            ## set up everything and run the whole pipeline on a generated dataset
+	$(VENV)/softcart run
+
+test: setup-browser   ## set up everything and run lint + the whole test suite (what CI runs)
+	$(MAKE) lint
+	$(VENV)/pytest -q
+
+setup:
+	scripts/setup.sh
+
+setup-browser:
+	scripts/setup.sh --browser
+
+lint:                 ## ruff, mypy, sqlfluff
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+	$(VENV)/mypy
+	$(VENV)/sqlfluff lint dbt_project/models --processes 2
+
+format:
+	$(VENV)/ruff format .
+	$(VENV)/ruff check --fix .
+
+dbt-check: setup      ## before pushing dbt changes: lint the models, build and test on a throwaway database
+	$(VENV)/sqlfluff lint dbt_project/models --processes 2
+	$(VENV)/pytest -q tests/dbt
+
+up: setup
+	$(VENV)/softcart up
+
+down:
+	$(VENV)/softcart down
+
+bench: setup          ## the benchmarks (minutes; run by hand, not in CI)
+	for b in bench/bench_*.py; do $(VENV)/python $$b || exit 1; done
+
+clean:
+	-$(VENV)/softcart down --purge
+	rm -rf .softcart

@@ -1,0 +1,161 @@
+"""`softcart run`: the main job, end to end, on one machine.
+
+up → generate (or a given dataset) → load the sources → ingest into `raw` → dbt build → export the
+marts to the Parquet lake → Spark jobs → dashboard, then a summary of what is where. Each step is
+the same code its own command runs; a failing step stops the run with a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from softcart.settings import Settings
+
+console = Console(stderr=True)
+
+
+@dataclass
+class StepResult:
+    name: str
+    seconds: float
+    ok: bool
+    detail: str = ""
+
+
+def _fingerprint(dataset: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in dataset.iterdir() if p.is_file()):
+        stat = path.stat()
+        digest.update(f"{path.name}:{stat.st_size}:{int(stat.st_mtime)}".encode())
+    return digest.hexdigest()[:16]
+
+
+def _dataset_changed(settings: Settings, dataset: Path) -> bool:
+    """True when the sources last held another dataset (the warehouse then needs a full refresh)."""
+    marker = settings.data_dir / "last_dataset.json"
+    current = {"dataset": str(dataset.resolve()), "fingerprint": _fingerprint(dataset)}
+    previous = json.loads(marker.read_text()) if marker.exists() else None
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps(current))
+    return previous != current
+
+
+def main(settings: Settings, scale: float, seed: int, dataset: Path | None) -> int:
+    results: list[StepResult] = []
+    full_refresh = False
+
+    def step(name: str, fn: Callable[[], int | str | None]) -> bool:
+        console.rule(f"[bold]{name}")
+        started = time.perf_counter()
+        try:
+            out = fn()
+        except Exception as exc:  # a step's own errors are reported by the step; this is the backstop
+            console.print(f"[red]{name} failed:[/red] {exc}")
+            results.append(StepResult(name, time.perf_counter() - started, False, str(exc)))
+            return False
+        ok = not isinstance(out, int) or out == 0
+        detail = out if isinstance(out, str) else ("" if ok else f"exit code {out}")
+        results.append(StepResult(name, time.perf_counter() - started, ok, detail))
+        return ok
+
+    def do_up() -> int:
+        from softcart.stack.commands import up
+
+        return up(settings)
+
+    def do_generate() -> str:
+        nonlocal dataset
+        from softcart.generate import generate_dataset
+
+        dataset = settings.datasets_dir / f"scale-{scale:g}-seed-{seed}"
+        counts = generate_dataset(dataset, scale=scale, seed=seed)
+        return f"{dataset} ({counts.get('oltpdata.csv', 0):,} sales rows)"
+
+    def do_load() -> int:
+        nonlocal full_refresh
+        from softcart.load.cli import main as load_main
+
+        assert dataset is not None
+        full_refresh = _dataset_changed(settings, dataset)
+        return load_main(settings, dataset, replace=True)
+
+    def do_ingest() -> int:
+        from ingest.cli import main as ingest_main
+
+        return ingest_main(settings, streams=[], full_refresh=full_refresh)
+
+    def do_dbt() -> int:
+        from softcart.dbt_runner import run_dbt
+
+        args = ["build"] + (["--full-refresh"] if full_refresh else [])
+        return run_dbt(settings, args)
+
+    def do_export() -> int:
+        from spark.export import main as export_main
+
+        return export_main(settings)
+
+    def do_spark() -> int:
+        from spark.cli import main as spark_main
+
+        for job in ("search-terms", "sales", "forecast"):
+            code = spark_main(
+                settings, job, input_file=None, term="gaming laptop", top=5, model=None, year=None
+            )
+            if code != 0:
+                return code
+        return 0
+
+    def do_dashboard() -> int:
+        from dashboards.cli import main as dashboard_main
+
+        return dashboard_main(settings, out=None, serve=False, port=8050)
+
+    steps: list[tuple[str, Callable[[], int | str | None]]] = [("up", do_up)]
+    if dataset is None:
+        steps.append(("generate", do_generate))
+    steps += [
+        ("load sources", do_load),
+        ("ingest", do_ingest),
+        ("dbt build", do_dbt),
+        ("export to lake", do_export),
+        ("spark jobs", do_spark),
+        ("dashboard", do_dashboard),
+    ]
+    for name, fn in steps:
+        if not step(name, fn):
+            break
+
+    _summary(settings, results, dataset)
+    return 0 if results and all(r.ok for r in results) and len(results) == len(steps) else 1
+
+
+def _summary(settings: Settings, results: list[StepResult], dataset: Path | None) -> None:
+    table = Table(title="softcart run")
+    table.add_column("step")
+    table.add_column("seconds", justify="right")
+    table.add_column("result")
+    for r in results:
+        table.add_row(
+            r.name, f"{r.seconds:.1f}", ("[green]ok[/green] " if r.ok else "[red]failed[/red] ") + r.detail
+        )
+    console.print(table)
+    where = Table(title="what is where", show_header=False)
+    where.add_row("dataset", str(dataset or "-"))
+    where.add_row("MySQL sources", settings.mysql.redacted)
+    where.add_row(
+        "MongoDB catalog", f"{settings.mongo.redacted} {settings.mongo_database}.{settings.mongo_collection}"
+    )
+    where.add_row("warehouse", f"{settings.postgres.redacted} (schemas raw, staging, marts, reporting)")
+    where.add_row("data lake", settings.lake_url)
+    where.add_row("dashboard", str(settings.data_dir / "dashboard" / "index.html"))
+    where.add_row("dbt docs", "softcart docs")
+    console.print(where)

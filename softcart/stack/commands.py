@@ -1,0 +1,133 @@
+"""`softcart up`, `softcart down`, `softcart status`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from softcart.settings import Settings
+from softcart.stack import provision
+from softcart.stack.servers import StackError, servers
+
+console = Console(stderr=True)
+
+
+def start_all(settings: Settings) -> dict[str, str]:
+    """Start every managed server (in parallel) and provision the databases. Returns name -> action."""
+    managed = [s for s in servers(settings) if settings.is_managed(s.name)]
+    actions: dict[str, str] = {
+        s.name: "external" for s in servers(settings) if not settings.is_managed(s.name)
+    }
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = {s.name: pool.submit(s.ensure_started) for s in managed}
+        errors = []
+        for name, fut in futures.items():
+            try:
+                actions[name] = fut.result()
+            except StackError as exc:
+                errors.append(f"{name}: {exc}")
+    if errors:
+        raise StackError("\n".join(errors))
+    provision(settings)
+    return actions
+
+
+def up(settings: Settings) -> int:
+    with console.status("starting the local stack (MariaDB, PostgreSQL, SecantusDB)..."):
+        try:
+            actions = start_all(settings)
+        except StackError as exc:
+            console.print(f"[red]softcart up failed[/red]: {exc}")
+            return 1
+    table = Table(title="softcart up")
+    for col in ("service", "url", "action"):
+        table.add_column(col)
+    for server in servers(settings):
+        table.add_row(server.name, server.url.redacted, actions.get(server.name, "?"))
+    console.print(table)
+    console.print(f"data dir: {settings.data_dir}")
+    return 0
+
+
+def down(settings: Settings, purge: bool = False) -> int:
+    for server in servers(settings):
+        if not settings.is_managed(server.name):
+            console.print(f"{server.name}: external ({server.url.redacted}), left alone")
+            continue
+        stopped = server.stop()
+        console.print(f"{server.name}: {'stopped' if stopped else 'not running'}")
+        if purge:
+            home = server.home
+            if home.is_symlink():
+                shutil.rmtree(home.resolve(), ignore_errors=True)
+                home.unlink()
+            else:
+                shutil.rmtree(home, ignore_errors=True)
+    if purge:
+        console.print(f"purged server data under {settings.servers_dir}")
+    return 0
+
+
+def service_status(settings: Settings) -> list[dict[str, Any]]:
+    rows = []
+    for server in servers(settings):
+        rows.append(
+            {
+                "service": server.name,
+                "url": server.url.redacted,
+                "managed": settings.is_managed(server.name),
+                "answers": server.ping(),
+                "pid": server.pid() if settings.is_managed(server.name) else None,
+            }
+        )
+    return rows
+
+
+def _last_runs(settings: Settings, n: int) -> list[dict[str, Any]]:
+    try:
+        from ingest.runs import last_runs
+    except ImportError:
+        return []
+    try:
+        return last_runs(settings, n)
+    except Exception:  # the warehouse may be down or not provisioned yet: status still reports services
+        return []
+
+
+def status(settings: Settings, as_json: bool = False, runs: int = 5) -> int:
+    services = service_status(settings)
+    last = (
+        _last_runs(settings, runs)
+        if any(s["answers"] for s in services if s["service"] == "postgres")
+        else []
+    )
+    if as_json:
+        print(json.dumps({"services": services, "ingest_runs": last}, default=str, indent=2))
+    else:
+        out = Console()
+        table = Table(title="services")
+        for col in ("service", "url", "managed", "answers", "pid"):
+            table.add_column(col)
+        for row in services:
+            table.add_row(
+                row["service"],
+                row["url"],
+                "project" if row["managed"] else "external",
+                "[green]yes[/green]" if row["answers"] else "[red]no[/red]",
+                str(row["pid"] or "-"),
+            )
+        out.print(table)
+        if last:
+            rt = Table(title="last ingestion runs")
+            keys = list(last[0].keys())
+            for k in keys:
+                rt.add_column(str(k))
+            for r in last:
+                rt.add_row(*(str(r.get(k, "")) for k in keys))
+            out.print(rt)
+    return 0 if all(s["answers"] for s in services) else 1

@@ -1,0 +1,40 @@
+"""Local passwords: generated once, kept in the git-ignored data dir, overridable from the environment."""
+
+from __future__ import annotations
+
+import secrets
+
+from softcart.settings import Settings
+
+
+def _read_secrets(settings: Settings) -> dict[str, str]:
+    path = settings.secrets_file
+    if not path.exists():
+        return {}
+    values: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        if "=" in line and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip()
+    return values
+
+
+def _secret(settings: Settings, key: str) -> str:
+    """The value of ``SOFTCART_<key>`` if set, else the generated one (created on first use)."""
+    from_env = settings.env.get(f"SOFTCART_{key}")
+    if from_env:
+        return from_env
+    values = _read_secrets(settings)
+    if key not in values:
+        values[key] = secrets.token_urlsafe(18)
+        settings.secrets_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = settings.secrets_file.with_suffix(".tmp")
+        tmp.write_text("".join(f"{k}={v}\n" for k, v in sorted(values.items())))
+        tmp.chmod(0o600)
+        tmp.replace(settings.secrets_file)
+    return values[key]
+
+
+def reader_password(settings: Settings) -> str:
+    """Password of the read-only MySQL account that ingestion uses (``SOFTCART_MYSQL_READER_PASSWORD``)."""
+    return _secret(settings, "MYSQL_READER_PASSWORD")

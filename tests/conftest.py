@@ -1,0 +1,105 @@
+"""Shared fixtures: the project's real servers, started once per test run.
+
+``stack``: Settings of the local servers (MariaDB, PostgreSQL, SecantusDB) started by the project on
+test ports, with a throwaway data dir; stopped and purged at the end of the run.
+``isolated``: Settings pointing at fresh, provisioned databases (MySQL, PostgreSQL, MongoDB) on those
+servers and a fresh data dir (landing, lake, ...), dropped after the test.
+
+``SOFTCART_TEST_PORT_OFFSET`` shifts the test ports (to run two suites side by side).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from softcart.settings import Settings, load_settings
+
+# the course's files live in shared/ beside the clone (never inside the project)
+CAPSTONE = Path(
+    os.environ.get("SOFTCART_CAPSTONE_DIR") or Path(__file__).resolve().parents[2] / "shared" / "capstone"
+)
+
+TEST_PORTS = {"MYSQL": 23306, "POSTGRES": 25432, "MONGO": 27117}
+
+
+def _base_env(data_dir: Path) -> dict[str, str]:
+    # the suite always runs against servers it starts itself: drop any SOFTCART_* from the caller
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOFTCART_")}
+    offset = int(os.environ.get("SOFTCART_TEST_PORT_OFFSET", "0"))
+    for name, port in TEST_PORTS.items():
+        env[f"SOFTCART_{name}_PORT"] = str(port + offset)
+    env["SOFTCART_DATA_DIR"] = str(data_dir)
+    return env
+
+
+@pytest.fixture(scope="session")
+def capstone() -> Path:
+    """The course's real files (read-only, never copied into the project)."""
+    assert CAPSTONE.is_dir(), f"course files not found at {CAPSTONE}"
+    return CAPSTONE
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    from softcart.stack.commands import down, start_all
+
+    data_dir = tmp_path_factory.mktemp("softcart-stack")
+    settings = load_settings(_base_env(data_dir))
+    start_all(settings)
+    yield settings
+    down(settings, purge=True)
+
+
+def _drop(settings: Settings) -> None:
+    import psycopg
+    import pymongo
+    import pymysql
+
+    my = settings.mysql
+    conn = pymysql.connect(host=my.host, port=my.port, user=my.user or "root", password=my.password or "")
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{my.database}`")
+    finally:
+        conn.close()
+    pg = settings.postgres
+    with psycopg.connect(
+        host=pg.host, port=pg.port, user=pg.user, dbname="postgres", autocommit=True
+    ) as pconn:
+        pconn.execute(f'drop database if exists "{pg.database}" with (force)')
+    client: pymongo.MongoClient = pymongo.MongoClient(settings.mongo.raw)
+    try:
+        client.drop_database(settings.mongo_database)
+    finally:
+        client.close()
+
+
+def make_isolated(stack: Settings, data_dir: Path) -> Settings:
+    """Settings for fresh, provisioned databases on the running test servers."""
+    from softcart.stack import provision
+
+    name = "t_" + uuid.uuid4().hex[:10]
+    env = dict(stack.env)
+    env.update(
+        {
+            "SOFTCART_DATA_DIR": str(data_dir),
+            "SOFTCART_MYSQL_DATABASE": name,
+            "SOFTCART_POSTGRES_DATABASE": name,
+            "SOFTCART_MONGO_DATABASE": name,
+        }
+    )
+    settings = load_settings(env)
+    provision(settings)
+    return settings
+
+
+@pytest.fixture
+def isolated(stack: Settings, tmp_path: Path) -> Iterator[Settings]:
+    settings = make_isolated(stack, tmp_path / "data")
+    yield settings
+    _drop(settings)

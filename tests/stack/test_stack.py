@@ -1,0 +1,85 @@
+"""The local stack: idempotent `up`, status, external URLs, clear errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from softcart.settings import Settings, load_settings
+from softcart.stack.commands import service_status, start_all
+from softcart.stack.servers import StackError, _which, servers
+
+
+def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "softcart.cli", *args],
+        env=dict(settings.env),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_up_twice_is_harmless(stack: Settings) -> None:
+    pids = {s.name: s.pid() for s in servers(stack)}
+    actions = start_all(stack)
+    assert actions == {"mysql": "running", "postgres": "running", "mongo": "running"}
+    assert {s.name: s.pid() for s in servers(stack)} == pids
+    result = _cli(stack, "up")
+    assert result.returncode == 0, result.stderr
+    assert {s.name: s.pid() for s in servers(stack)} == pids
+
+
+def test_servers_listen_on_loopback_only(stack: Settings) -> None:
+    for server in servers(stack):
+        assert server.url.host == "127.0.0.1"
+        out = subprocess.run(["ss", "-ltnH", f"sport = :{server.url.port}"], capture_output=True, text=True)
+        listeners = [line.split()[3] for line in out.stdout.splitlines() if line.strip()]
+        assert listeners, f"{server.name} is not listening"
+        assert all(addr.startswith("127.0.0.1:") for addr in listeners), listeners
+
+
+def test_status_json_reports_each_service(stack: Settings) -> None:
+    result = _cli(stack, "status", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    by_name = {s["service"]: s for s in report["services"]}
+    assert set(by_name) == {"mysql", "postgres", "mongo"}
+    assert all(s["answers"] and s["managed"] for s in by_name.values())
+    assert by_name["postgres"]["url"] == stack.postgres.raw
+
+
+def test_external_url_is_honoured(stack: Settings, tmp_path: Path) -> None:
+    env = dict(stack.env)
+    env["SOFTCART_DATA_DIR"] = str(tmp_path / "other")
+    env["SOFTCART_MYSQL_URL"] = stack.mysql.raw
+    env["SOFTCART_MYSQL_PORT"] = "1"  # would be used only for a managed server
+    external = load_settings(env)
+    assert not external.is_managed("mysql") and external.is_managed("postgres")
+    rows = {r["service"]: r for r in service_status(external)}
+    assert rows["mysql"]["answers"] and not rows["mysql"]["managed"]
+    # nothing is started for an external URL; a dead external server is reported, not replaced
+    env["SOFTCART_MYSQL_URL"] = "mysql://root@127.0.0.1:9/sales"
+    dead = load_settings(env)
+    assert {r["service"]: r["answers"] for r in service_status(dead)}["mysql"] is False
+    assert not (tmp_path / "other" / "servers" / "mysql").exists()
+
+
+def test_a_port_taken_by_a_stranger_is_a_clear_error(stack: Settings, tmp_path: Path) -> None:
+    env = dict(stack.env)
+    env["SOFTCART_DATA_DIR"] = str(tmp_path / "d")
+    # the test MongoDB port answers the wire protocol, not MySQL: our MariaDB must refuse to use it
+    env["SOFTCART_MYSQL_PORT"] = str(stack.mongo.port)
+    clash = load_settings(env)
+    mysql = next(s for s in servers(clash) if s.name == "mysql")
+    with pytest.raises(StackError, match="taken by a process"):
+        mysql.ensure_started()
+
+
+def test_missing_binary_names_the_package() -> None:
+    with pytest.raises(StackError, match="apt-get install -y mariadb-server"):
+        _which(["/nonexistent/mariadbd"], "mariadb-server", "mariadbd")
