@@ -1,0 +1,50 @@
+"""``catalog.json``: JSON Lines, one catalog document a line, keys kept exactly as they are
+(``screen size`` with its space). ``_id`` is optional (``{"$oid": ...}`` is understood)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bson import json_util
+
+from softcart.load.errors import located
+from softcart.load.textfile import read_lines
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class CatalogLines:
+    path: Path
+    documents: list[dict[str, Any]]
+    lines: list[int]
+
+
+def parse_catalog(path: Path, progress: Progress | None = None, name: str | None = None) -> CatalogLines:
+    text = read_lines(path, name)
+    name = text.name
+    documents: list[dict[str, Any]] = []
+    lines: list[int] = []
+    for lineno, line in enumerate(text.lines, start=1):
+        if not line.strip():
+            raise located(name, lineno, None, "empty line (expected one JSON object a line)")
+        try:
+            document = json_util.loads(line) if '"$' in line else json.loads(line)
+        except ValueError as exc:
+            raise located(name, lineno, None, f"not JSON: {exc}") from None
+        if not isinstance(document, dict):
+            raise located(name, lineno, None, f"a JSON {type(document).__name__}, expected an object")
+        for key in document:
+            if key.startswith("$") or key == "":
+                raise located(name, lineno, key, "not a valid MongoDB field name")
+        documents.append(document)
+        lines.append(lineno)
+        if progress is not None and lineno % 10_000 == 0:
+            progress(10_000)
+    if progress is not None:
+        progress(len(documents) % 10_000)
+    return CatalogLines(path=path, documents=documents, lines=lines)

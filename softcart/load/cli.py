@@ -1,0 +1,225 @@
+"""``softcart load DIR [--replace]``: check every file of a dataset directory, then load them all or nothing.
+
+Order: (1) every known file is parsed and checked (nothing is written before all pass); (2) MySQL
+rows are bulk-loaded in one transaction, not yet committed; (3) catalog documents go to MongoDB
+(undoable, see :mod:`.mongo_target`); (4) file inputs are copied to hidden names in the landing
+folder; (5) MySQL commits, MongoDB swaps in, the landing copies are renamed into place. A failure
+in (1)-(5) undoes what was done, so the targets stay as they were.
+
+When a dataset holds both ``sales.sql`` and ``oltpdata.csv``, the dump goes first (its rows keep
+their ``rowid``) and ``oltpdata.csv`` rows get the next auto-increment values after them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from softcart.load.catalog_lines import CatalogLines, parse_catalog
+from softcart.load.customers_csv import CustomersCsv, parse_customers_csv
+from softcart.load.errors import LoadError
+from softcart.load.file_inputs import FILE_INPUTS, FileInput, check_file_input
+from softcart.load.sales_csv import SalesCsv, parse_sales_csv
+from softcart.load.sales_dump import SalesDump, parse_sales_dump
+from softcart.settings import Settings
+
+MYSQL_FILES = ("sales.sql", "oltpdata.csv", "customers.csv")
+MONGO_FILES = ("catalog.json",)
+KNOWN_FILES = MYSQL_FILES + MONGO_FILES + tuple(FILE_INPUTS)
+
+
+@dataclass
+class CheckedDataset:
+    dataset: Path
+    sales_dump: SalesDump | None = None
+    sales_csv: SalesCsv | None = None
+    customers: CustomersCsv | None = None
+    catalog: CatalogLines | None = None
+    inputs: list[FileInput] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+    @property
+    def has_mysql(self) -> bool:
+        return any(x is not None for x in (self.sales_dump, self.sales_csv, self.customers))
+
+
+@dataclass(frozen=True)
+class Loaded:
+    file: str
+    target: str
+    rows: int
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+@contextmanager
+def _task(progress: Progress, description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    task = progress.add_task(description, total=total)
+    yield lambda n: progress.advance(task, n)
+    progress.update(task, visible=False)
+
+
+def _line_estimate(path: Path) -> int:
+    with path.open("rb") as f:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b"")) + 1
+
+
+def find_files(dataset: Path) -> tuple[list[Path], list[str]]:
+    if not dataset.exists():
+        raise LoadError(f"{dataset}: dataset directory does not exist")
+    if not dataset.is_dir():
+        raise LoadError(f"{dataset}: not a directory (give the folder that holds the dataset files)")
+    names = sorted(p.name for p in dataset.iterdir() if p.is_file() and not p.name.startswith("."))
+    known = [dataset / n for n in KNOWN_FILES if n in names]
+    if not known:
+        raise LoadError(f"{dataset}: no known dataset file in it (expected any of: {', '.join(KNOWN_FILES)})")
+    return known, [n for n in names if n not in KNOWN_FILES]
+
+
+def check_dataset(dataset: Path, progress: Progress) -> CheckedDataset:
+    """Parse and check every known file; the first problem raises a :class:`LoadError`."""
+    files, ignored = find_files(dataset)
+    checked = CheckedDataset(dataset=dataset, ignored=ignored)
+    for path in files:
+        name = path.name
+        if name == "sales.sql":
+            with _task(progress, f"checking {name}", None) as advance:
+                checked.sales_dump = parse_sales_dump(path, advance)
+        elif name == "oltpdata.csv":
+            with _task(progress, f"checking {name}", _line_estimate(path)) as advance:
+                checked.sales_csv = parse_sales_csv(path, advance)
+        elif name == "customers.csv":
+            checked.customers = parse_customers_csv(path)
+        elif name == "catalog.json":
+            with _task(progress, f"checking {name}", _line_estimate(path)) as advance:
+                checked.catalog = parse_catalog(path, advance)
+        else:
+            checked.inputs.append(check_file_input(path))
+    return checked
+
+
+def write_dataset(
+    settings: Settings, checked: CheckedDataset, replace: bool, progress: Progress
+) -> list[Loaded]:
+    """Load a checked dataset into every target, all or nothing."""
+    from softcart.load import landing
+    from softcart.load.bootstrap import apply_source_schemas
+    from softcart.load.mongo_target import MongoLoad
+    from softcart.load.mysql_target import MysqlLoad
+
+    use_mysql = replace or checked.has_mysql
+    use_mongo = replace or checked.catalog is not None
+    if use_mysql or use_mongo:
+        apply_source_schemas(settings)
+    db = settings.mysql.database or "sales"
+    loaded: list[Loaded] = []
+    mysql = MysqlLoad(settings, replace=replace) if use_mysql else None
+    mongo = MongoLoad(settings, replace=replace) if use_mongo else None
+    staged: list[landing.StagedFile] = []
+    try:
+        if mysql is not None:
+            mysql.begin()
+            if checked.sales_dump is not None:
+                with _task(progress, "loading sales.sql", None):
+                    rows = mysql.load_sales_dump(checked.sales_dump)
+                loaded.append(Loaded("sales.sql", f"MySQL {db}.sales_data", rows))
+            if checked.sales_csv is not None:
+                with _task(progress, "loading oltpdata.csv (LOAD DATA)", None):
+                    rows = mysql.load_sales_csv(checked.sales_csv)
+                loaded.append(Loaded("oltpdata.csv", f"MySQL {db}.sales_data", rows))
+            if checked.customers is not None:
+                rows = mysql.load_customers(checked.customers)
+                loaded.append(Loaded("customers.csv", f"MySQL {db}.customers", rows))
+        if mongo is not None:
+            mongo.begin()
+            if checked.catalog is not None:
+                total = len(checked.catalog.documents)
+                with _task(progress, "loading catalog.json", total) as advance:
+                    rows = mongo.load(checked.catalog, advance)
+                target = f"MongoDB {settings.mongo_database}.{settings.mongo_collection}"
+                loaded.append(Loaded("catalog.json", target, rows))
+        staged = landing.stage(settings.landing_dir, checked.inputs, checked.dataset)
+        if mysql is not None:
+            mysql.commit()
+    except BaseException:
+        if mysql is not None:
+            mysql.rollback()
+        if mongo is not None:
+            mongo.rollback()
+        landing.discard(staged)
+        raise
+    finally:
+        if mysql is not None:
+            mysql.close()
+    try:
+        if mongo is not None:
+            mongo.commit()
+    finally:
+        if mongo is not None:
+            mongo.close()
+    landing.publish(settings.landing_dir, staged, replace=replace)
+    for item in checked.inputs:
+        loaded.append(Loaded(item.path.name, f"landing/{item.path.name}", item.rows))
+    return loaded
+
+
+def load_dataset(settings: Settings, dataset: Path, *, replace: bool, console: Console) -> list[Loaded]:
+    with _progress(console) as progress:
+        checked = check_dataset(dataset, progress)
+        try:
+            return write_dataset(settings, checked, replace, progress)
+        except LoadError:
+            raise
+        except Exception as exc:  # a server that is down, a refused statement: say which and stop
+            raise LoadError(_describe(settings, exc)) from exc
+
+
+def _describe(settings: Settings, exc: Exception) -> str:
+    import pymysql
+    from pymongo.errors import PyMongoError
+
+    if isinstance(exc, pymysql.err.OperationalError) and exc.args and exc.args[0] in (2002, 2003):
+        return f"cannot reach MySQL at {settings.mysql.redacted} (is `softcart up` running?)"
+    if isinstance(exc, pymysql.err.MySQLError):
+        return f"MySQL at {settings.mysql.redacted}: {exc}"
+    if isinstance(exc, PyMongoError):
+        return f"MongoDB at {settings.mongo.redacted}: {str(exc).splitlines()[0][:300]}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def summary_table(loaded: list[Loaded], replace: bool) -> Table:
+    mode = "replaced" if replace else "appended"
+    table = Table(title=f"softcart load ({mode})")
+    table.add_column("file")
+    table.add_column("target")
+    table.add_column("rows", justify="right")
+    for item in loaded:
+        table.add_row(item.file, item.target, f"{item.rows:,}")
+    return table
+
+
+def main(settings: Settings, dataset: Path, replace: bool = False) -> int:
+    console = Console()
+    try:
+        loaded = load_dataset(settings, dataset, replace=replace, console=console)
+    except LoadError as exc:
+        console.print(f"[bold red]load failed:[/] {exc}", highlight=False)
+        console.print("[red]nothing was written: the sources and the landing folder are as they were[/]")
+        return 1
+    console.print(summary_table(loaded, replace))
+    return 0

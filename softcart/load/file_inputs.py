@@ -1,0 +1,66 @@
+"""File inputs a dataset may hold that no source database takes: checked here, then registered
+(copied into the landing folder) for ingestion and the DAGs to read."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from softcart.load.errors import located
+from softcart.load.textfile import normalize_header, read_lines
+
+# file name -> expected header (None: a plain text file with no header)
+FILE_INPUTS: dict[str, tuple[str, ...] | None] = {
+    "searchterms.csv": ("day", "month", "year", "searchterm"),
+    "ecommerce.csv": ("day", "month", "quarter", "year", "category", "item", "price"),
+    "DimDate.csv": (
+        "dateid",
+        "date",
+        "year",
+        "quarter",
+        "quartername",
+        "month",
+        "monthname",
+        "day",
+        "weekday",
+        "weekdayname",
+    ),
+    "DimCategory.csv": ("categoryid", "category"),
+    "DimCountry.csv": ("countryid", "country"),
+    "FactSales.csv": ("orderid", "dateid", "countryid", "categoryid", "amount"),
+    "sales.csv": ("rowid", "product_id", "customer_id", "price", "quantity", "timestamp"),
+    "accesslog.txt": None,
+}
+
+
+@dataclass(frozen=True)
+class FileInput:
+    path: Path
+    rows: int  # data rows (lines without the header)
+
+
+def check_file_input(path: Path, name: str | None = None) -> FileInput:
+    """The file is UTF-8, not empty, has its header and the same number of fields on every line."""
+    name = name or path.name
+    expected = FILE_INPUTS[path.name]
+    text = read_lines(path, name)
+    if expected is None:
+        return FileInput(path=path, rows=len(text.lines))
+    reader = csv.reader(text.lines)
+    header = next(reader)
+    if normalize_header(header) != list(expected):
+        raise located(name, 1, None, f"header {','.join(header)!r}, expected {','.join(expected)}")
+    rows = 0
+    for record in reader:
+        lineno = reader.line_num
+        if len(record) != len(expected):
+            field = expected[len(record)] if len(record) < len(expected) else None
+            problem = f"{len(record)} fields, expected {len(expected)}"
+            if field:
+                problem += " (truncated?)"
+            raise located(name, lineno, field, problem)
+        rows += 1
+    if rows == 0:
+        raise located(name, None, None, "empty file (a header and no rows)")
+    return FileInput(path=path, rows=rows)
