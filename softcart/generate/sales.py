@@ -1,0 +1,153 @@
+"""The OLTP sales of the world and the three files derived from them.
+
+* ``oltpdata.csv``: one line per sale, ascending timestamps, like an OLTP log.
+* ``FactSales.csv``: the warehouse's facts for the same sales, one per OLTP line:
+  ``orderid`` = the line's number (= ``sales_data.rowid`` when loaded in file order into an empty
+  table), ``dateid`` = DimDate id of the sale's day, ``countryid`` = the customer's country,
+  ``categoryid`` = the product type's category, ``amount`` = price × quantity.
+* ``ecommerce.csv``: the ECOMMERCE_YEAR lines of the same sales, for the dashboards:
+  ``category`` and ``item`` of the product's type, ``price`` = price × quantity (the line's total).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from softcart.generate.calendar import EPOCH, day_dates, day_parts
+from softcart.generate.catalog import Catalog
+from softcart.generate.customers import Customers
+from softcart.generate.formats import csv_lines
+from softcart.generate.world import ECOMMERCE_YEAR, N_DAYS, PRODUCT_TYPES
+
+SECONDS_PER_DAY = 86_400
+CHUNK_ROWS = 500_000
+
+# the shape of demand: growth per year, a Black-Friday-to-Christmas peak, busier weekends,
+# quiet nights
+YEAR_GROWTH = {2019: 1.0, 2020: 1.25, 2021: 1.4, 2022: 1.5}
+MONTH_SEASON = (0.85, 0.8, 0.9, 0.9, 0.95, 0.95, 0.9, 0.95, 1.0, 1.05, 1.35, 1.6)
+WEEKEND_LIFT = 1.2
+HOUR_WEIGHTS = (
+    0.3, 0.2, 0.15, 0.1, 0.1, 0.15, 0.3, 0.6, 0.9, 1.0, 1.1, 1.2,
+    1.3, 1.2, 1.1, 1.1, 1.2, 1.3, 1.5, 1.7, 1.8, 1.6, 1.1, 0.6,
+)  # fmt: skip
+QUANTITY_WEIGHTS = (0.55, 0.2, 0.12, 0.08, 0.05)  # 1..5 items per line
+DISCOUNT_SHARE = 0.12  # lines sold 5-30 % below list price
+
+
+@dataclass(frozen=True)
+class Sales:
+    seconds: np.ndarray  # int64 seconds since FIRST_DAY 00:00:00, ascending
+    product: np.ndarray  # index into the catalog
+    customer: np.ndarray  # index into the customers
+    price: np.ndarray  # int64 unit price
+    quantity: np.ndarray  # int64
+
+    def __len__(self) -> int:
+        return len(self.seconds)
+
+    @property
+    def day(self) -> np.ndarray:
+        return self.seconds // SECONDS_PER_DAY
+
+
+def day_weights() -> np.ndarray:
+    """Relative demand of each day of the world."""
+    dates = day_dates()
+    years, months, _ = day_parts(np.arange(N_DAYS))
+    weekday = (dates.astype(np.int64) + 3) % 7  # 0 = Monday (1970-01-01 was a Thursday)
+    weights = np.array([YEAR_GROWTH[int(y)] for y in years]) * np.take(MONTH_SEASON, months - 1)
+    weights = weights * np.where(weekday >= 5, WEEKEND_LIFT, 1.0)
+    return weights / weights.sum()
+
+
+def generate_sales(rng: np.random.Generator, n_sales: int, catalog: Catalog, customers: Customers) -> Sales:
+    per_day = rng.multinomial(n_sales, day_weights())
+    day = np.repeat(np.arange(N_DAYS, dtype=np.int64), per_day)
+    hours = np.array(HOUR_WEIGHTS)
+    hour = rng.choice(24, n_sales, p=hours / hours.sum())
+    seconds = np.sort(day * SECONDS_PER_DAY + hour * 3600 + rng.integers(0, 3600, n_sales))
+    product = rng.choice(len(catalog), n_sales, p=catalog.popularity)
+    customer = rng.choice(len(customers), n_sales, p=customers.activity)
+    quantity = rng.choice(np.arange(1, 6), n_sales, p=QUANTITY_WEIGHTS)
+    discount = np.where(rng.random(n_sales) < DISCOUNT_SHARE, rng.uniform(0.05, 0.30, n_sales), 0.0)
+    price = np.maximum(1, np.rint(catalog.list_price[product] * (1.0 - discount))).astype(np.int64)
+    return Sales(seconds=seconds, product=product, customer=customer, price=price, quantity=quantity)
+
+
+def _chunks(n: int) -> Iterator[slice]:
+    for start in range(0, n, CHUNK_ROWS):
+        yield slice(start, min(n, start + CHUNK_ROWS))
+
+
+def _timestamps(seconds: np.ndarray) -> pa.Array:
+    """'YYYY-MM-DD HH:MM:SS' strings (arrow's cast is ~20x faster than strftime)."""
+    stamps = EPOCH.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
+    return pc.cast(pa.array(stamps), pa.string())
+
+
+def oltp_chunks(sales: Sales, catalog: Catalog, customers: Customers) -> Iterator[tuple[bytes, int]]:
+    """oltpdata.csv: ``product_id,customer_id,price,quantity,timestamp``."""
+    for part in _chunks(len(sales)):
+        columns = [
+            pa.array(catalog.product_id[sales.product[part]]),
+            pa.array(customers.customer_id[sales.customer[part]]),
+            pa.array(sales.price[part]),
+            pa.array(sales.quantity[part]),
+            _timestamps(sales.seconds[part]),
+        ]
+        yield csv_lines(columns), part.stop - part.start
+
+
+def _category_ids(catalog: Catalog) -> np.ndarray:
+    """categoryid of each catalog product."""
+    per_type = np.array([t.category_id for t in PRODUCT_TYPES], dtype=np.int64)
+    return per_type[catalog.type_index]
+
+
+def fact_sales_chunks(sales: Sales, catalog: Catalog, customers: Customers) -> Iterator[tuple[bytes, int]]:
+    """FactSales.csv: ``orderid,dateid,countryid,categoryid,amount``, one per OLTP line."""
+    category_id = _category_ids(catalog)
+    for part in _chunks(len(sales)):
+        columns = [
+            pa.array(np.arange(part.start + 1, part.stop + 1, dtype=np.int64)),
+            pa.array(sales.day[part] + 1),
+            pa.array(customers.country_index[sales.customer[part]] + 1),
+            pa.array(category_id[sales.product[part]]),
+            pa.array(sales.price[part] * sales.quantity[part]),
+        ]
+        yield csv_lines(columns), part.stop - part.start
+
+
+def ecommerce_chunks(sales: Sales, catalog: Catalog) -> Iterator[tuple[bytes, int]]:
+    """ecommerce.csv: ``day,month,quarter,year,category,item,price`` for the ECOMMERCE_YEAR sales."""
+    start, stop = ecommerce_range(sales)
+    categories = pa.array([t.category for t in PRODUCT_TYPES])
+    items = pa.array([t.item for t in PRODUCT_TYPES])
+    for part in _chunks(stop - start):
+        rows = slice(start + part.start, start + part.stop)
+        year, month, day = day_parts(sales.day[rows])
+        types = pa.array(catalog.type_index[sales.product[rows]])
+        columns = [
+            pa.array(day),
+            pa.array(month),
+            pa.array((month - 1) // 3 + 1),
+            pa.array(year),
+            categories.take(types),
+            items.take(types),
+            pa.array(sales.price[rows] * sales.quantity[rows]),
+        ]
+        yield csv_lines(columns), part.stop - part.start
+
+
+def ecommerce_range(sales: Sales) -> tuple[int, int]:
+    """The sales lines of ECOMMERCE_YEAR: ``start:stop`` (sales are in time order)."""
+    years, _, _ = day_parts(np.arange(N_DAYS))
+    days = np.flatnonzero(years == ECOMMERCE_YEAR)
+    start, stop = np.searchsorted(sales.day, [days[0], days[-1] + 1])
+    return int(start), int(stop)
