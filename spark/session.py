@@ -1,0 +1,56 @@
+"""Build the one Spark session of a job from the settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from softcart.settings import Settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+LOG4J_CONFIG = Path(__file__).resolve().parent / "log4j2.properties"
+
+
+def session_conf(settings: Settings, lake_root: str | None = None) -> dict[str, str]:
+    """The Spark configuration the settings ask for (master, memory, shuffle partitions, quiet logs)."""
+    conf = {
+        "spark.master": settings.spark_master,
+        "spark.driver.memory": settings.spark_driver_memory,
+        "spark.sql.shuffle.partitions": str(settings.spark_shuffle_partitions),
+        "spark.sql.session.timeZone": "UTC",
+        # fast, quiet start: no web UI, no progress bars, our log4j config
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={LOG4J_CONFIG.as_uri()}",
+        # small local jobs: adaptive execution coalesces the shuffle partitions
+        "spark.sql.adaptive.enabled": "true",
+    }
+    if lake_root:
+        conf["spark.softcart.lake"] = lake_root
+    return conf
+
+
+def build_session(
+    settings: Settings, app_name: str, *, submitted: bool = False, lake_root: str | None = None
+) -> SparkSession:
+    """Create (or reuse) the Spark session.
+
+    ``submitted``: the job was started by ``spark-submit``, whose options (``--master``,
+    ``--driver-memory``, ``--conf``) win over the settings; the settings fill in what it left unset.
+    """
+    from pyspark import SparkConf, SparkContext
+    from pyspark.sql import SparkSession
+
+    wanted = session_conf(settings, lake_root)
+    if submitted:
+        SparkContext._ensure_initialized()  # attach to the JVM spark-submit started; loads its conf
+        given = SparkConf()
+        wanted = {k: v for k, v in wanted.items() if not given.contains(k)}
+    builder = SparkSession.builder.appName(app_name)
+    for key, value in wanted.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("WARN")
+    return spark
