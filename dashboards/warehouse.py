@@ -84,14 +84,17 @@ class Columns:
     """A table as columns of equal length, with text columns dictionary-encoded."""
 
     names: list[str]
-    values: dict[str, list[Any]] = field(default_factory=dict)
+    values: dict[str, list[Any]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.values = {name: [] for name in self.names}
 
     def append(self, row: dict[str, Any]) -> None:
         for name in self.names:
-            self.values.setdefault(name, []).append(row[name])
+            self.values[name].append(row[name])
 
     def __len__(self) -> int:
-        return len(self.values.get(self.names[0], [])) if self.names else 0
+        return len(self.values[self.names[0]]) if self.names else 0
 
 
 class Dictionary:

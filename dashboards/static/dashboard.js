@@ -407,10 +407,13 @@
         (run.status ? " — " + run.status : "");
       lastRun.dataset.state = "run";
       lastRun.dataset.runId = run.run_id === null ? "" : String(run.run_id);
-      [["Started", run.started_at], ["Ended", run.ended_at], ["Status", run.status]].forEach(function (p) {
+      var cols = run.columns || {};
+      [["Started", run.started_at], ["Ended", run.ended_at], ["Status", run.status],
+        ["Rows read", cols.rows_read], ["Rows written", cols.rows_written], ["Rows rejected", cols.rows_rejected],
+        ["Full refresh", cols.full_refresh], ["Error", cols.error]].forEach(function (p) {
         if (p[1] === null || p[1] === undefined) { return; }
         dl.appendChild(el("dt", {}, p[0]));
-        dl.appendChild(el("dd", {}, p[1]));
+        dl.appendChild(el("dd", {}, typeof p[1] === "number" ? count(p[1]) : p[1]));
       });
     }
 

@@ -54,7 +54,12 @@ ECOMMERCE_CATEGORIES = {"Electronics": 1, "Ebooks": 2, "Music": 3}
 def connect(settings: Any) -> psycopg.Connection[Any]:
     url = settings.postgres
     return psycopg.connect(
-        host=url.host, port=url.port, user=url.user, password=url.password, dbname=url.database, autocommit=True
+        host=url.host,
+        port=url.port,
+        user=url.user,
+        password=url.password,
+        dbname=url.database,
+        autocommit=True,
     )
 
 
