@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import dashboard_marts as marts_fixture
 from dashboard_page import Dashboard, query
 
 from dashboards.cli import main
@@ -212,3 +213,97 @@ def test_empty_marts_show_the_empty_state(
     assert page.is_visible("#health")
     assert "No ingestion run yet" in page.inner_text("#health-last-run")
     dashboard.screenshot("dashboard-empty.png")
+
+
+def test_course_ecommerce_figures_for_2020(
+    marts: Settings, capstone: Path, tmp_path: Path, dashboard: Dashboard
+) -> None:
+    """With the course's ecommerce.csv in fct_sales (source 'ecommerce'), the three charts show the
+    course's 2020 figures, computed here straight from the file."""
+    import csv
+
+    with marts_fixture.connect(marts) as conn:
+        lines = marts_fixture.load_ecommerce(conn, capstone / "ecommerce.csv")
+    monthly: dict[int, Decimal] = {}
+    by_category: dict[str, Decimal] = {}
+    mobile: dict[int, Decimal] = {}
+    with (capstone / "ecommerce.csv").open(newline="", encoding="utf-8-sig") as f:
+        for rec in csv.DictReader(f):
+            assert rec["year"] == "2020"
+            price = Decimal(rec["price"])
+            month = int(rec["month"])
+            monthly[month] = monthly.get(month, Decimal(0)) + price
+            by_category[rec["category"]] = by_category.get(rec["category"], Decimal(0)) + price
+            if rec["item"] == "Mobile":
+                mobile[int(rec["quarter"])] = mobile.get(int(rec["quarter"]), Decimal(0)) + price
+    assert lines == 68_003
+
+    page = dashboard.open(build(marts, tmp_path))
+    assert "ecommerce" in page.eval_on_selector_all("#filter-source option", "os => os.map(o => o.value)")
+    dashboard.choose("source", "ecommerce")
+    dashboard.choose("year", "2020")
+    assert page.input_value("#filter-item") == "Mobile"  # the course's "mobile phones"
+
+    assert page_monthly(dashboard, 2020) == {m: v.quantize(Decimal("0.01")) for m, v in monthly.items()}
+    assert page_by(dashboard, "table-category", "category") == {
+        # the course's category names map onto the star schema's categories
+        {"Ebooks": "Books"}.get(k, k): v.quantize(Decimal("0.01"))
+        for k, v in by_category.items()
+    }
+    assert page_item_quarters(dashboard) == {q: v.quantize(Decimal("0.01")) for q, v in mobile.items()}
+    assert dashboard.kpis()["revenue"] == "23323669.00"
+    assert dashboard.kpis()["orders"] == "68003"
+    assert dashboard.console.errors == []
+    assert_charts_render(dashboard)
+    dashboard.screenshot("dashboard-ecommerce-2020.png")
+
+
+def test_health_panel_shows_the_last_ingestion_run(
+    marts: Settings, tmp_path: Path, dashboard: Dashboard
+) -> None:
+    from ingest.bootstrap import apply_warehouse_schemas
+
+    apply_warehouse_schemas(marts)  # the run log as ingest/ creates it (idempotent)
+    with marts_fixture.connect(marts) as conn:
+        runs = []
+        for started, rejected in (("2026-01-01 10:00:00+00", 2), ("2026-01-02 10:00:00+00", 3)):
+            [(run_id,)] = conn.execute(
+                "insert into softcart_meta.ingest_runs"
+                " (started_at, ended_at, status, rows_read, rows_written, rows_rejected)"
+                " values (%s, %s::timestamptz + interval '5 seconds', 'succeeded', 100, %s, %s)"
+                " returning run_id",
+                (started, started, 100 - rejected, rejected),
+            ).fetchall()
+            runs.append(run_id)
+            conn.execute(
+                "insert into softcart_meta.ingest_stream_runs (run_id, stream, status, rows_read,"
+                " rows_written, rows_rejected) values (%s, 'mysql_sales__sales_data', 'succeeded', 100, %s, %s)",
+                (run_id, 100 - rejected, rejected),
+            )
+            for n in range(rejected):
+                conn.execute(
+                    "insert into softcart_meta.ingest_rejects (stream, key, reason, payload, run_id)"
+                    " values ('mysql_sales__sales_data', %s, 'zero date', '{}'::jsonb, %s)",
+                    (str(n), run_id),
+                )
+        conn.execute(
+            "insert into raw.files__dim_category (categoryid, category, _softcart_run_id, _softcart_loaded_at)"
+            " values (1, 'Electronics', %s, '2026-01-02 10:00:03+00')",
+            (runs[-1],),
+        )
+
+    page = dashboard.open(build(marts, tmp_path))
+
+    assert page.get_attribute("#health-last-run", "data-state") == "run"
+    assert page.get_attribute("#health-last-run", "data-run-id") == str(runs[-1])
+    assert "succeeded" in page.inner_text("#health-last-run")
+    assert page.get_attribute("#health-rejects", "data-last-run") == "3"
+    assert page.get_attribute("#health-rejects", "data-total") == "5"
+    fresh = {r["table"]: r for r in dashboard.rows("table-freshness")}
+    assert fresh["raw.files__dim_category"]["loadedAt"].startswith("2026-01-02 10:00:03")
+    assert fresh["raw.files__dim_category"]["source"] == "files"
+    # a raw table that never received rows says so
+    assert fresh["raw.mysql_sales__sales_data"]["loadedAt"] == ""
+    assert page.is_visible("#health-streams-box")
+    assert dashboard.console.errors == []
+    dashboard.screenshot("dashboard-health.png")
