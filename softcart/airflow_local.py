@@ -172,9 +172,11 @@ def _port_in_use(port: int) -> bool:
 
 def main(settings: Settings, port: int = DEFAULT_PORT) -> int:
     """``softcart airflow``: start Airflow standalone (scheduler, DAG processor, triggerer, API server + UI)."""
-    if _port_in_use(port):
+    busy = [p for p in (port, port + 1, port + 2) if _port_in_use(p)]
+    if busy:
         console.print(
-            f"[red]port {port} is already in use[/]: choose another with `softcart airflow --port N`"
+            f"[red]port {busy[0]} is already in use[/] (Airflow needs {port}, {port + 1} and {port + 2}): "
+            "choose another with `softcart airflow --port N`"
         )
         return 2
     home = airflow_home(settings)
