@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from softcart.generate.catalog import Catalog
 from softcart.generate.formats import string_array_bytes
+from softcart.generate.sampling import weighted_indices
 from softcart.generate.world import (
     ACCESSLOG_DAYS,
     FILTERED_IP,
@@ -118,16 +119,16 @@ def accesslog_lines(rng: np.random.Generator, n_lines: int, catalog: Catalog) ->
     seconds = np.sort(rng.integers(0, ACCESSLOG_DAYS * 86_400, n_lines))
     clients = _client_ips(rng, max(50, n_lines // 20))
     client_weights = rng.lognormal(0.0, 1.3, len(clients))
-    ip = rng.choice(len(clients), n_lines, p=client_weights / client_weights.sum())
-    page = rng.choice(len(pages.paths), n_lines, p=pages.weights)
-    ua = rng.choice(len(USER_AGENTS), n_lines, p=np.array(UA_WEIGHTS) / sum(UA_WEIGHTS))
+    ip = weighted_indices(rng, client_weights, n_lines)
+    page = weighted_indices(rng, pages.weights, n_lines)
+    ua = weighted_indices(rng, np.array(UA_WEIGHTS), n_lines)
     is_static = pages.static[page]
     status_p_static = np.array([0.75, 0.22, 0.02, 0.0, 0.01, 0.0])
     status_p_page = np.array([0.93, 0.0, 0.035, 0.025, 0.0, 0.01])
     status = np.where(
         is_static,
-        rng.choice(len(STATUS), n_lines, p=status_p_static),
-        rng.choice(len(STATUS), n_lines, p=status_p_page),
+        weighted_indices(rng, status_p_static, n_lines),
+        weighted_indices(rng, status_p_page, n_lines),
     )
     size = np.rint(pages.size[page] * rng.lognormal(0.0, 0.15, n_lines)).astype(np.int64)
     referrer_home = rng.random(n_lines) < 0.55

@@ -30,8 +30,8 @@ def weekday_sunday_one(day: dt.date) -> int:
     return (day.weekday() + 1) % 7 + 1
 
 
-def dim_date_lines() -> tuple[bytes, int]:
-    """DimDate.csv's data lines (dateid = day index + 1) and their count.
+def dim_date_lines() -> bytes:
+    """DimDate.csv's data lines (dateid = day index + 1).
 
     Unlike the course's file (which gives the 12 quarter-end dates the next quarter), quarters
     here are correct.
@@ -45,4 +45,4 @@ def dim_date_lines() -> tuple[bytes, int]:
             f"{i + 1},{day.isoformat()},{day.year},{quarter},Q{quarter},{day.month},"
             f"{MONTH_NAMES[day.month - 1]},{day.day},{weekday},{WEEKDAY_NAMES[weekday - 1]}\n"
         )
-    return "".join(lines).encode(), N_DAYS
+    return "".join(lines).encode()

@@ -26,10 +26,14 @@ class Catalog:
     model: list[str]
     list_price: np.ndarray  # int64
     popularity: np.ndarray  # float64, sums to 1: the chance a sale is of this product
-    json_lines: bytes  # catalog.json's lines, each ending with "\n"
+    documents: list[dict[str, object]]  # catalog.json's documents, key order as written
 
     def __len__(self) -> int:
         return len(self.product_id)
+
+    def json_lines(self) -> bytes:
+        """catalog.json's lines (``json.dumps`` spacing, like the course's), each ending with "\n"."""
+        return "".join(json.dumps(doc) + "\n" for doc in self.documents).encode()
 
 
 def type_counts(n: int) -> list[int]:
@@ -54,7 +58,7 @@ def _number(value: float) -> int | float:
 
 
 def generate_catalog(rng: np.random.Generator, n_products: int) -> Catalog:
-    docs: list[str] = []
+    docs: list[dict[str, object]] = []
     type_index: list[int] = []
     models: list[str] = []
     prices: list[np.ndarray] = []
@@ -85,7 +89,7 @@ def generate_catalog(rng: np.random.Generator, n_products: int) -> Catalog:
                 if not no_disk[i]:
                     doc["hard disk"] = LAPTOP_DISK[disk[i]]
             doc["product_id"] = product_id
-            docs.append(json.dumps(doc) + "\n")
+            docs.append(doc)
             type_index.append(t_index)
             models.append(str(doc["model"]))
             product_id += 1
@@ -96,5 +100,5 @@ def generate_catalog(rng: np.random.Generator, n_products: int) -> Catalog:
         model=models,
         list_price=np.concatenate(prices),
         popularity=weights / weights.sum(),
-        json_lines="".join(docs).encode(),
+        documents=docs,
     )

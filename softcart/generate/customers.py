@@ -8,6 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from softcart.generate.formats import csv_lines
+from softcart.generate.sampling import weighted_indices
 from softcart.generate.world import COUNTRIES
 
 
@@ -28,7 +29,7 @@ class Customers:
 def generate_customers(rng: np.random.Generator, n_customers: int) -> Customers:
     # a few big markets, a long tail of small ones: which ones depends on the seed
     market = rng.lognormal(0.0, 1.2, len(COUNTRIES))
-    country_index = rng.choice(len(COUNTRIES), n_customers, p=market / market.sum())
+    country_index = weighted_indices(rng, market, n_customers)
     activity = rng.lognormal(0.0, 1.0, n_customers)
     return Customers(
         customer_id=np.arange(1, n_customers + 1, dtype=np.int64),

@@ -40,7 +40,7 @@ from softcart.generate.sales import (
 )
 from softcart.generate.searchterms import searchterm_lines
 from softcart.generate.sizes import sizes_for
-from softcart.generate.world import CATEGORIES, COUNTRIES
+from softcart.generate.world import CATEGORIES, COUNTRIES, N_DAYS
 
 # one independent random stream per part of the world, so changing how one file is made
 # leaves the others' bytes as they were
@@ -95,12 +95,10 @@ def _write(
     return writer.rows
 
 
-def _count_lines(lines: bytes) -> int:
-    return lines.count(b"\n")
-
-
-def _one(lines: bytes) -> list[tuple[bytes, int]]:
-    return [(lines, _count_lines(lines))]
+def _lazy(make_lines: Callable[[], bytes]) -> Iterator[tuple[bytes, int]]:
+    """One chunk, made only when the writer asks for it (so progress and timings see the work)."""
+    lines = make_lines()
+    yield lines, lines.count(b"\n")
 
 
 def write_dataset_files(folder: Path, scale: float, seed: int, progress: Reporter) -> dict[str, int]:
@@ -115,36 +113,36 @@ def write_dataset_files(folder: Path, scale: float, seed: int, progress: Reporte
     customers = generate_customers(rng("customers"), sizes.customers)
     sales = generate_sales(rng("sales"), sizes.sales, catalog, customers)
     ecommerce_start, ecommerce_stop = ecommerce_range(sales)
+    category_ids = pa.array(np.arange(1, len(CATEGORIES) + 1))
+    country_ids = pa.array(np.arange(1, len(COUNTRIES) + 1))
 
-    rows: dict[str, int] = {}
-    rows["oltpdata.csv"] = _write(
-        folder, "oltpdata.csv", oltp_chunks(sales, catalog, customers), len(sales), progress
-    )
-    rows["catalog.json"] = _write(folder, "catalog.json", _one(catalog.json_lines), len(catalog), progress)
-    rows["customers.csv"] = _write(
-        folder, "customers.csv", _one(customers.csv_lines()), len(customers), progress
-    )
-    dim_date, n_days = dim_date_lines()
-    rows["DimDate.csv"] = _write(folder, "DimDate.csv", [(dim_date, n_days)], n_days, progress)
-    ids = pa.array(np.arange(1, len(CATEGORIES) + 1))
-    rows["DimCategory.csv"] = _write(
-        folder, "DimCategory.csv", _one(csv_lines([ids, pa.array(CATEGORIES)])), len(CATEGORIES), progress
-    )
-    ids = pa.array(np.arange(1, len(COUNTRIES) + 1))
-    rows["DimCountry.csv"] = _write(
-        folder, "DimCountry.csv", _one(csv_lines([ids, pa.array(COUNTRIES)])), len(COUNTRIES), progress
-    )
-    rows["FactSales.csv"] = _write(
-        folder, "FactSales.csv", fact_sales_chunks(sales, catalog, customers), len(sales), progress
-    )
-    rows["ecommerce.csv"] = _write(
-        folder, "ecommerce.csv", ecommerce_chunks(sales, catalog), ecommerce_stop - ecommerce_start, progress
-    )
-    lines = searchterm_lines(rng("searchterms"), sizes.searches)
-    rows["searchterms.csv"] = _write(folder, "searchterms.csv", _one(lines), sizes.searches, progress)
-    lines = accesslog_lines(rng("accesslog"), sizes.log_lines, catalog)
-    rows["accesslog.txt"] = _write(folder, "accesslog.txt", _one(lines), sizes.log_lines, progress)
-    assert set(rows) == set(FILE_FORMATS)
+    # name -> (rows, chunks of lines); every chunk is made lazily, while its file is written
+    files: dict[str, tuple[int, Iterable[tuple[bytes, int]]]] = {
+        "oltpdata.csv": (len(sales), oltp_chunks(sales, catalog, customers)),
+        "catalog.json": (len(catalog), _lazy(catalog.json_lines)),
+        "customers.csv": (len(customers), _lazy(customers.csv_lines)),
+        "DimDate.csv": (N_DAYS, _lazy(dim_date_lines)),
+        "DimCategory.csv": (
+            len(CATEGORIES),
+            _lazy(lambda: csv_lines([category_ids, pa.array(CATEGORIES)])),
+        ),
+        "DimCountry.csv": (len(COUNTRIES), _lazy(lambda: csv_lines([country_ids, pa.array(COUNTRIES)]))),
+        "FactSales.csv": (len(sales), fact_sales_chunks(sales, catalog, customers)),
+        "ecommerce.csv": (ecommerce_stop - ecommerce_start, ecommerce_chunks(sales, catalog)),
+        "searchterms.csv": (
+            sizes.searches,
+            _lazy(lambda: searchterm_lines(rng("searchterms"), sizes.searches)),
+        ),
+        "accesslog.txt": (
+            sizes.log_lines,
+            _lazy(lambda: accesslog_lines(rng("accesslog"), sizes.log_lines, catalog)),
+        ),
+    }
+    assert list(files) == list(FILE_FORMATS)
+    rows = {name: _write(folder, name, chunks, total, progress) for name, (total, chunks) in files.items()}
+    for name, (total, _) in files.items():
+        if rows[name] != total:
+            raise RuntimeError(f"{name}: wrote {rows[name]} rows, expected {total}")
     return rows
 
 

@@ -22,6 +22,7 @@ from softcart.generate.calendar import EPOCH, day_dates, day_parts
 from softcart.generate.catalog import Catalog
 from softcart.generate.customers import Customers
 from softcart.generate.formats import csv_lines
+from softcart.generate.sampling import weighted_indices
 from softcart.generate.world import ECOMMERCE_YEAR, N_DAYS, PRODUCT_TYPES
 
 SECONDS_PER_DAY = 86_400
@@ -70,11 +71,11 @@ def generate_sales(rng: np.random.Generator, n_sales: int, catalog: Catalog, cus
     per_day = rng.multinomial(n_sales, day_weights())
     day = np.repeat(np.arange(N_DAYS, dtype=np.int64), per_day)
     hours = np.array(HOUR_WEIGHTS)
-    hour = rng.choice(24, n_sales, p=hours / hours.sum())
+    hour = weighted_indices(rng, hours, n_sales)
     seconds = np.sort(day * SECONDS_PER_DAY + hour * 3600 + rng.integers(0, 3600, n_sales))
-    product = rng.choice(len(catalog), n_sales, p=catalog.popularity)
-    customer = rng.choice(len(customers), n_sales, p=customers.activity)
-    quantity = rng.choice(np.arange(1, 6), n_sales, p=QUANTITY_WEIGHTS)
+    product = weighted_indices(rng, catalog.popularity, n_sales)
+    customer = weighted_indices(rng, customers.activity, n_sales)
+    quantity = weighted_indices(rng, np.array(QUANTITY_WEIGHTS), n_sales) + 1
     discount = np.where(rng.random(n_sales) < DISCOUNT_SHARE, rng.uniform(0.05, 0.30, n_sales), 0.0)
     price = np.maximum(1, np.rint(catalog.list_price[product] * (1.0 - discount))).astype(np.int64)
     return Sales(seconds=seconds, product=product, customer=customer, price=price, quantity=quantity)
