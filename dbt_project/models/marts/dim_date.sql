@@ -1,0 +1,133 @@
+-- One row per day from the first to the last date any sale or course file carries, with every
+-- attribute computed from the date itself (correct quarters; weekday with Sunday = 1 like the
+-- course's DimDate), plus the unknown member -1 for facts without a date.
+{%- set month_names = ['January', 'February', 'March', 'April', 'May', 'June', 'July',
+    'August', 'September', 'October', 'November', 'December'] %}
+{%- set weekday_names = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday',
+    'Saturday'] %}
+{%- set empty_range = var('softcart_empty_date_range') %}
+
+with oltp_dates as (
+    select cast(sold_at as date) as date_day from {{ ref('stg_mysql_sales__sales') }}
+),
+
+course_dates as (
+    select date_day from {{ ref('stg_files__dates') }}
+),
+
+ecommerce_dates as (
+    select sale_date as date_day from {{ ref('stg_files__ecommerce_sales') }}
+),
+
+all_dates as (
+    select date_day from oltp_dates
+    union all
+    select date_day from course_dates
+    union all
+    select date_day from ecommerce_dates
+),
+
+date_range as (
+    select
+        coalesce(min(date_day), cast('{{ empty_range[0] }}' as date)) as first_day,
+        coalesce(max(date_day), cast('{{ empty_range[1] }}' as date)) as last_day
+    from all_dates
+),
+
+digits (digit) as (
+    values (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)
+),
+
+day_offsets as (
+    -- 0 .. 99,999 days (273 years): enough for any sales history
+    select
+        ones.digit
+        + 10 * tens.digit
+        + 100 * hundreds.digit
+        + 1000 * thousands.digit
+        + 10000 * ten_thousands.digit as day_offset
+    from digits as ones
+    cross join digits as tens
+    cross join digits as hundreds
+    cross join digits as thousands
+    cross join digits as ten_thousands
+),
+
+spine as (
+    select {{ add_days('date_range.first_day', 'day_offsets.day_offset') }} as date_day
+    from date_range
+    cross join day_offsets
+    where {{ add_days('date_range.first_day', 'day_offsets.day_offset') }} <= date_range.last_day
+),
+
+parts as (
+    select
+        date_day,
+        cast(extract(year from date_day) as integer) as year_number,
+        cast(extract(month from date_day) as integer) as month_number,
+        cast(extract(day from date_day) as integer) as day_number,
+        {{ weekday_sunday_1('date_day') }} as weekday_number
+    from spine
+),
+
+days as (
+    select
+        {{ date_key('date_day') }} as date_key,
+        date_day,
+        year_number as year,
+        cast((month_number - 1) / 3 + 1 as integer) as quarter,
+        cast('Q' || cast(cast((month_number - 1) / 3 + 1 as integer) as char(1)) as varchar(7)) as quarter_name,
+        month_number as month,
+        cast(
+            case month_number
+                {%- for name in month_names %}
+                when {{ loop.index }} then '{{ name }}'
+                {%- endfor %}
+            end as varchar(9)
+        ) as month_name,
+        day_number as day,
+        weekday_number as weekday,
+        cast(
+            case weekday_number
+                {%- for name in weekday_names %}
+                when {{ loop.index }} then '{{ name }}'
+                {%- endfor %}
+            end as varchar(9)
+        ) as weekday_name
+    from parts
+),
+
+unknown_member as (
+    select
+        -1 as date_key,
+        cast(null as date) as date_day,
+        cast(null as integer) as year,
+        cast(null as integer) as quarter,
+        cast('Unknown' as varchar(7)) as quarter_name,
+        cast(null as integer) as month,
+        cast('Unknown' as varchar(9)) as month_name,
+        cast(null as integer) as day,
+        cast(null as integer) as weekday,
+        cast('Unknown' as varchar(9)) as weekday_name
+    {{ from_dummy() }}
+),
+
+final as (
+    select * from days
+    union all
+    select * from unknown_member
+)
+
+select
+    date_key,
+    date_day,
+    year,
+    quarter,
+    quarter_name,
+    month,
+    month_name,
+    day,
+    weekday,
+    weekday_name,
+    {{ audit_columns() }}
+from final

@@ -1,0 +1,34 @@
+-- Total sales by GROUPING SETS of country and category (the course's production-warehouse
+-- report): one row per country (category NULL) and one row per category (country NULL).
+with sales as (
+    select * from {{ ref('fct_sales') }}
+),
+
+countries as (
+    select * from {{ ref('dim_country') }}
+),
+
+categories as (
+    select * from {{ ref('dim_category') }}
+),
+
+final as (
+    select
+        sales.source_system,
+        countries.country_name as country,
+        categories.category_name as category,
+        cast(
+            case when grouping(countries.country_name) = 0 then 'country' else 'category' end
+            as varchar(10)
+        ) as grouped_by,
+        cast(sum(sales.amount) as decimal(18, 2)) as total_sales,
+        cast(count(*) as bigint) as sale_count
+    from sales
+    left join countries
+        on sales.country_key = countries.country_key
+    left join categories
+        on sales.category_key = categories.category_key
+    group by sales.source_system, grouping sets ((countries.country_name), (categories.category_name))
+)
+
+select * from final

@@ -1,0 +1,29 @@
+-- The course's DimDate.csv: only the id -> calendar date mapping is kept (FactSales.csv refers to
+-- dateid); every attribute of a date is recomputed in dim_date, because the file's Quarter is
+-- wrong on the quarter-end dates.
+with source as (
+    select * from {{ source('files', 'dim_date') }}
+),
+
+ranked as (
+    select
+        cast(dateid as integer) as date_id,
+        cast("date" as date) as date_day,
+        cast("_softcart_loaded_at" as timestamp) as loaded_at,
+        row_number() over (
+            partition by dateid
+            order by "_softcart_loaded_at" desc, "_softcart_run_id" desc
+        ) as landing_rank
+    from source
+),
+
+final as (
+    select
+        date_id,
+        date_day,
+        loaded_at
+    from ranked
+    where landing_rank = 1
+)
+
+select * from final

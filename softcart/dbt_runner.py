@@ -1,0 +1,154 @@
+"""Run dbt on the project's warehouse with the connection settings of the rest of the platform.
+
+``softcart dbt build`` == ``dbt build --project-dir dbt_project --profiles-dir profiles`` with the
+PostgreSQL connection taken from :class:`~softcart.settings.Settings` (``SOFTCART_POSTGRES_URL`` /
+``SOFTCART_POSTGRES_PORT``), handed to ``profiles/profiles.yml`` as ``SOFTCART_DBT_PG_*``
+environment variables of the dbt process. dbt runs as a subprocess: its global state (flags,
+adapters, logging) never leaks into the caller, and the environment it needs is passed
+explicitly instead of being written into ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from softcart.settings import Settings
+
+# dbt sub-commands that take --project-dir / --profiles-dir / --target
+_PROJECT_COMMANDS = frozenset(
+    {
+        "build",
+        "run",
+        "test",
+        "seed",
+        "snapshot",
+        "compile",
+        "show",
+        "parse",
+        "ls",
+        "list",
+        "docs",
+        "source",
+        "run-operation",
+        "debug",
+        "deps",
+        "clean",
+        "retry",
+        "clone",
+    }
+)
+
+
+def dbt_executable() -> str:
+    """The ``dbt`` of the interpreter running softcart (the project's venv), else the one on PATH."""
+    beside = Path(sys.executable).parent / "dbt"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("dbt")
+    if found is None:
+        raise FileNotFoundError("dbt is not installed: run the README's setup command (pip install -e .)")
+    return found
+
+
+def dbt_env(settings: Settings) -> dict[str, str]:
+    """The environment of the dbt process: the caller's, plus the profile's variables."""
+    pg = settings.postgres
+    env = dict(settings.env)
+    env.update(
+        {
+            "SOFTCART_DBT_PG_HOST": pg.host,
+            "SOFTCART_DBT_PG_PORT": str(pg.port),
+            "SOFTCART_DBT_PG_USER": pg.user or "softcart",
+            "SOFTCART_DBT_PG_PASSWORD": pg.password or "",
+            "SOFTCART_DBT_PG_DBNAME": pg.database or "softcart",
+            "SOFTCART_DBT_TARGET": settings.dbt_target,
+            "SOFTCART_DBT_DASHBOARD_URL": (settings.data_dir / "dashboard" / "index.html").as_uri(),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+    )
+    # dbt's logs and artifacts go to the data dir, not into the source tree
+    env.setdefault("DBT_LOG_PATH", str(settings.logs_dir / "dbt"))
+    env.setdefault("DBT_TARGET_PATH", str(target_dir(settings)))
+    return env
+
+
+def target_dir(settings: Settings) -> Path:
+    """Where dbt writes its artifacts (compiled SQL, run_results.json, the docs site)."""
+    return settings.data_dir / "dbt" / "target"
+
+
+def dbt_command(settings: Settings, args: list[str]) -> list[str]:
+    """The full dbt command line for ``args`` (project and profiles dirs added where they apply)."""
+    command = [dbt_executable(), *args]
+    sub = next((a for a in args if not a.startswith("-")), None)
+    if sub in _PROJECT_COMMANDS:
+        if "--project-dir" not in args:
+            command += ["--project-dir", str(settings.dbt_project_dir)]
+        if "--profiles-dir" not in args and sub not in {"clean", "deps"}:
+            command += ["--profiles-dir", str(settings.dbt_profiles_dir)]
+    return command
+
+
+def run_dbt(settings: Settings, args: list[str]) -> int:
+    """Run ``dbt <args>`` against the settings' warehouse; return dbt's exit code."""
+    if not args:
+        args = ["--help"]
+    completed = subprocess.run(dbt_command(settings, args), env=dbt_env(settings), check=False)
+    return completed.returncode
+
+
+def docs(settings: Settings, port: int = 8080, serve: bool = True) -> int:
+    """``dbt docs generate``, then serve the site on localhost (unless ``serve`` is False)."""
+    code = run_dbt(settings, ["docs", "generate"])
+    if code != 0 or not serve:
+        if code == 0:
+            print(f"docs site: {target_dir(settings) / 'index.html'}")
+        return code
+    return run_dbt(settings, ["docs", "serve", "--port", str(port), "--host", "127.0.0.1", "--no-browser"])
+
+
+@dataclass
+class RunSummary:
+    """What a dbt invocation did, read from its ``run_results.json``."""
+
+    command: str
+    elapsed_s: float
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)  # (resource type, status)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def lines(self) -> list[str]:
+        kinds = sorted({kind for kind, _ in self.counts})
+        out = [f"dbt {self.command}: {self.elapsed_s:.1f} s"]
+        for kind in kinds:
+            parts = [f"{n} {status}" for (k, status), n in sorted(self.counts.items()) if k == kind]
+            out.append(f"  {kind}: " + ", ".join(parts))
+        out += [f"  FAILED {name}" for name in self.failures]
+        return out
+
+
+def read_run_results(settings: Settings) -> RunSummary:
+    """Summarize the last dbt invocation (models, tests, ... by status; failed nodes by name)."""
+    path = target_dir(settings) / "run_results.json"
+    data = json.loads(path.read_text())
+    summary = RunSummary(
+        command=" ".join(data.get("args", {}).get("invocation_command", "").split()[1:2]) or "dbt",
+        elapsed_s=float(data.get("elapsed_time", 0.0)),
+    )
+    for result in data["results"]:
+        unique_id: str = result["unique_id"]
+        kind = unique_id.split(".", 1)[0]
+        status = result["status"]
+        summary.counts[(kind, status)] += 1
+        if status in {"error", "fail", "runtime error"}:
+            summary.failures.append(unique_id)
+    return summary

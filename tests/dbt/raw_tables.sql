@@ -1,0 +1,61 @@
+-- The raw layer as docs/architecture.md specifies it ("The raw layer"), for the dbt tests and the
+-- benchmark: `softcart ingest`'s bootstrap creates the same tables in a real run. File columns
+-- are text here (the loosest landing); the staging models cast every column, so typed columns
+-- work the same.
+create schema if not exists raw;
+
+create table if not exists raw.mysql_sales__sales_data (
+    rowid bigint primary key,
+    product_id bigint,
+    customer_id bigint,
+    price numeric(12, 2),
+    quantity integer,
+    "timestamp" timestamp,
+    _softcart_run_id bigint,
+    _softcart_loaded_at timestamptz
+);
+
+create table if not exists raw.mysql_sales__customers (
+    customer_id bigint primary key,
+    country text,
+    _softcart_run_id bigint,
+    _softcart_loaded_at timestamptz
+);
+
+create table if not exists raw.mongo_catalog__electronics (
+    _id text primary key,
+    document jsonb,
+    type text,
+    model text,
+    _softcart_run_id bigint,
+    _softcart_loaded_at timestamptz
+);
+
+create table if not exists raw.files__dim_date (
+    dateid text, date text, year text, quarter text, quartername text, month text,
+    monthname text, day text, weekday text, weekdayname text,
+    _softcart_run_id bigint, _softcart_loaded_at timestamptz
+);
+
+create table if not exists raw.files__dim_category (
+    categoryid text, category text, _softcart_run_id bigint, _softcart_loaded_at timestamptz
+);
+
+create table if not exists raw.files__dim_country (
+    countryid text, country text, _softcart_run_id bigint, _softcart_loaded_at timestamptz
+);
+
+create table if not exists raw.files__fact_sales (
+    orderid text, dateid text, countryid text, categoryid text, amount text,
+    _softcart_run_id bigint, _softcart_loaded_at timestamptz
+);
+
+create table if not exists raw.files__ecommerce (
+    _line bigint, day text, month text, quarter text, year text, category text, item text,
+    price text, _softcart_run_id bigint, _softcart_loaded_at timestamptz
+);
+
+create table if not exists raw.files__searchterms (
+    _line bigint, day text, month text, year text, searchterm text,
+    _softcart_run_id bigint, _softcart_loaded_at timestamptz
+);
