@@ -12,7 +12,7 @@ from softcart.generate.dataset import generate_dataset
 
 
 def summary_table(out: Path, rows: dict[str, int], seconds: float) -> Table:
-    table = Table(title=f"SoftCart dataset in {out} ({seconds:.1f} s)")
+    table = Table(title="SoftCart dataset", caption=f"{out} (written in {seconds:.1f} s)")
     table.add_column("file")
     table.add_column("rows", justify="right")
     table.add_column("bytes", justify="right")
