@@ -178,7 +178,6 @@ def read_marts(conn: psycopg.Connection[Any]) -> MartAggregates:
     sources, categories, items = Dictionary(), Dictionary(), Dictionary()
     countries = Dictionary()
     country_keys: dict[str, int] = {}
-    item_categories: dict[str, set[int]] = {}
     years: set[int] = set()
 
     by_month = Columns(
@@ -211,7 +210,6 @@ def read_marts(conn: psycopg.Connection[Any]) -> MartAggregates:
         cur.execute(SALES_BY_ITEM_QUARTER_SQL)
         for source, year, quarter, item, category, revenue, orders in cur:
             category_code = categories.code(category)
-            item_categories.setdefault(item, set()).add(category_code)
             by_item_quarter.append(
                 {
                     "source": sources.code(source or "unknown"),
@@ -240,7 +238,7 @@ def read_marts(conn: psycopg.Connection[Any]) -> MartAggregates:
             {"name": name, "known": country_keys.get(name, UNKNOWN_KEY) != UNKNOWN_KEY}
             for name in countries.labels
         ],
-        items=[{"name": name, "categories": sorted(item_categories[name])} for name in items.labels],
+        items=[{"name": name} for name in items.labels],
         years=sorted(years),
         by_month=by_month,
         by_item_quarter=by_item_quarter,

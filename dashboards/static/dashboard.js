@@ -66,18 +66,21 @@
     }
   }
 
-  function defaultItem() {
-    var pattern = /mobile|smart ?phone|phone/i;
-    for (var i = 0; i < M.items.length; i++) {
-      if (pattern.test(M.items[i].name)) { return M.items[i].name; }
-    }
-    return M.items.length ? M.items[0].name : "";
+  var ITEM_PATTERN = /mobile|smart ?phone|phone/i;
+
+  /** The items with sales in the current selection (source, year, category), sorted by name. */
+  function availableItems() {
+    var t = M.by_item_quarter;
+    var codes = new Set();
+    select(t, true).forEach(function (i) { codes.add(t.item[i]); });
+    return Array.from(codes).map(function (c) { return M.items[c].name; }).sort();
   }
 
-  function itemsInCategory() {
-    return M.items.filter(function (item) {
-      return state.category === ALL || item.categories.indexOf(M.categories.indexOf(state.category)) >= 0;
-    });
+  function preferredItem(names) {
+    for (var i = 0; i < names.length; i++) {
+      if (ITEM_PATTERN.test(names[i])) { return names[i]; }
+    }
+    return names.length ? names[0] : "";
   }
 
   function initState() {
@@ -90,16 +93,14 @@
       state.year = years.length ? years[years.length - 1] : ALL;
     }
     state.category = M.categories.indexOf(hash.category) >= 0 ? hash.category : ALL;
-    state.item = hash.item || defaultItem();
+    state.item = hash.item || "";
     fixItem();
   }
 
+  /** Keep the chosen item if it has sales in the selection, else pick the mobile phones (or the first). */
   function fixItem() {
-    var names = itemsInCategory().map(function (i) { return i.name; });
-    if (names.indexOf(state.item) < 0) {
-      var preferred = defaultItem();
-      state.item = names.indexOf(preferred) >= 0 ? preferred : (names[0] || "");
-    }
+    var names = availableItems();
+    if (names.indexOf(state.item) < 0) { state.item = preferredItem(names); }
   }
 
   function fillSelect(select, options, value) {
@@ -123,7 +124,7 @@
       [{ value: ALL, label: "All categories" }].concat(M.categories.map(function (c) { return { value: c, label: c }; })),
       state.category);
     fillSelect(document.getElementById("filter-item"),
-      itemsInCategory().map(function (i) { return { value: i.name, label: i.name }; }),
+      availableItems().map(function (name) { return { value: name, label: name }; }),
       state.item);
   }
 
@@ -505,7 +506,7 @@
     ["source", "year", "category", "item"].forEach(function (name) {
       document.getElementById("filter-" + name).addEventListener("change", function (ev) {
         state[name] = ev.target.value;
-        if (name === "category") { fixItem(); }
+        fixItem();
         renderFilters();
         renderAll();
       });

@@ -36,11 +36,11 @@ create table marts.fct_sales (
 );
 """
 
-CATEGORIES = {-1: "Unknown", 1: "Electronics", 2: "Books", 3: "Music"}
+CATEGORIES = {-1: "Unknown", 1: "Electronics", 2: "Books", 3: "Music", 4: "Ebooks"}
 COUNTRIES = {-1: "Unknown", 1: "Argentina", 2: "Australia", 3: "Brazil", 4: "Canada", 5: "India", 6: "Japan"}
 # item_key: (item_name, item_type, category_key)
 ITEMS: dict[int, tuple[str, str | None, int]] = {
-    -1: ("Unknown", None, -1),
+    -1: ("Unknown", "unknown", -1),
     1: ("platina", "smart phone", 1),
     2: ("bn20", "smart phone", 1),
     3: ("zenbook", "laptop", 1),
@@ -48,7 +48,9 @@ ITEMS: dict[int, tuple[str, str | None, int]] = {
     5: ("Fiction", None, 2),
     6: ("Classical", None, 3),
 }
-ECOMMERCE_CATEGORIES = {"Electronics": 1, "Ebooks": 2, "Music": 3}
+# as dbt_project/models/marts/dim_category.sql and dim_item.sql do it: the file's categories are
+# categories of their own (merged by name), its items get item_type = lower(item name)
+ECOMMERCE_CATEGORIES = {"Electronics": 1, "Ebooks": 4, "Music": 3}
 
 
 def connect(settings: Any) -> psycopg.Connection[Any]:
@@ -90,7 +92,7 @@ def seed_sales(conn: psycopg.Connection[Any], n: int = 1500, seed: int = 7) -> N
     rng = random.Random(seed)
     rows = []
     for i in range(n):
-        source = "mysql_sales" if i % 3 else "files"
+        source = "oltp" if i % 3 else "course_factsales"
         day = dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(731))
         item_key = rng.choice([1, 1, 2, 3, 3, 4, 5, 6, -1])
         category_key = ITEMS[item_key][2]
@@ -126,7 +128,7 @@ def load_ecommerce(conn: psycopg.Connection[Any], path: Path) -> int:
             category_key = ECOMMERCE_CATEGORIES[rec["category"]]
             if item not in names:
                 names[item] = next_key
-                items.append((next_key, item, None, category_key))
+                items.append((next_key, item, item.lower(), category_key))
                 next_key += 1
             day = dt.date(int(rec["year"]), int(rec["month"]), int(rec["day"]))
             price = Decimal(rec["price"])
