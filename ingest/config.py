@@ -1,0 +1,151 @@
+"""The streams of ``ingest/streams.yml``, parsed and checked once into small dataclasses."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml  # type: ignore[import-untyped]
+
+from softcart.settings import Settings
+
+STREAMS_FILE = Path(__file__).with_name("streams.yml")
+KINDS = ("mysql", "mongo", "file")
+_TYPE = re.compile(
+    r"^(bigint|integer|smallint|text|date|timestamp|timestamptz|jsonb|double precision|boolean|bytea)$"
+)
+_NUMERIC = re.compile(r"^numeric\((\d+),\s*(\d+)\)$")
+
+
+class ConfigError(ValueError):
+    """``streams.yml`` (or a stream name asked for) is wrong."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # a PostgreSQL type, as declared
+
+    @property
+    def numeric_scale(self) -> tuple[int, int] | None:
+        """(precision, scale) of a ``numeric(p,s)`` column, else None."""
+        m = _NUMERIC.match(self.type)
+        return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+@dataclass(frozen=True)
+class Stream:
+    name: str
+    kind: str
+    source: str
+    target: str  # schema.table
+    primary_key: str
+    cursor: str | None
+    columns: tuple[Column, ...]
+    validate: dict[str, str] = field(default_factory=dict)
+    seed: str | None = None
+    batch_rows: int = 1_000_000
+    max_document_bytes: int = 1_048_576
+
+    @property
+    def schema(self) -> str:
+        return self.target.split(".", 1)[0]
+
+    @property
+    def table(self) -> str:
+        return self.target.split(".", 1)[1]
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+
+def _check_type(stream: str, column: str, type_: str) -> str:
+    type_ = " ".join(str(type_).lower().split())
+    if not (_TYPE.match(type_) or _NUMERIC.match(type_)):
+        raise ConfigError(f"streams.yml: stream {stream!r}, column {column!r}: unsupported type {type_!r}")
+    return type_
+
+
+def _stream(raw: dict[str, Any], defaults: dict[str, Any], settings: Settings) -> Stream:
+    name = str(raw.get("name") or "")
+    if not re.match(r"^[a-z][a-z0-9_]*$", name):
+        raise ConfigError(f"streams.yml: stream name {name!r} must be lower_snake_case")
+    for key in ("kind", "source", "target", "primary_key", "columns"):
+        if key not in raw:
+            raise ConfigError(f"streams.yml: stream {name!r} lacks {key!r}")
+    kind = str(raw["kind"])
+    if kind not in KINDS:
+        raise ConfigError(f"streams.yml: stream {name!r}: kind must be one of {KINDS}, got {kind!r}")
+    target = str(raw["target"])
+    if not re.match(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$", target):
+        raise ConfigError(f"streams.yml: stream {name!r}: target must be schema.table, got {target!r}")
+    columns = tuple(Column(str(c), _check_type(name, str(c), t)) for c, t in dict(raw["columns"]).items())
+    names = [c.name for c in columns]
+    if raw["primary_key"] not in names:
+        raise ConfigError(f"streams.yml: stream {name!r}: primary_key {raw['primary_key']!r} not a column")
+    cursor = raw.get("cursor")
+    if kind != "file" and cursor is None:
+        raise ConfigError(f"streams.yml: stream {name!r}: a {kind} stream needs a cursor")
+    if cursor is not None and cursor not in names:
+        raise ConfigError(f"streams.yml: stream {name!r}: cursor {cursor!r} not a column")
+    source = str(raw["source"]).replace("${mongo_collection}", settings.mongo_collection)
+    return Stream(
+        name=name,
+        kind=kind,
+        source=source,
+        target=target,
+        primary_key=str(raw["primary_key"]),
+        cursor=str(cursor) if cursor is not None else None,
+        columns=columns,
+        validate={str(k): str(v) for k, v in dict(raw.get("validate") or {}).items()},
+        seed=str(raw["seed"]) if raw.get("seed") else None,
+        batch_rows=int(raw.get("batch_rows", defaults.get("batch_rows", 1_000_000))),
+        max_document_bytes=int(raw.get("max_document_bytes", defaults.get("max_document_bytes", 1_048_576))),
+    )
+
+
+def load_streams(settings: Settings, path: Path = STREAMS_FILE) -> list[Stream]:
+    """Every stream of ``streams.yml``, in file order.
+
+    ``SOFTCART_INGEST_BATCH_ROWS`` (read through ``settings.env``) overrides the batch size, for
+    tests that need several batches from a small table.
+    """
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    defaults = dict(doc.get("defaults") or {})
+    override = settings.env.get("SOFTCART_INGEST_BATCH_ROWS")
+    if override:
+        defaults["batch_rows"] = int(override)
+    streams = [_stream(dict(s), defaults, settings) for s in doc.get("streams") or []]
+    if override:
+        streams = [_with_batch(s, int(override)) for s in streams]
+    seen: set[str] = set()
+    for s in streams:
+        if s.name in seen:
+            raise ConfigError(f"{path}: stream {s.name!r} declared twice")
+        seen.add(s.name)
+    return streams
+
+
+def _with_batch(stream: Stream, batch_rows: int) -> Stream:
+    from dataclasses import replace
+
+    return replace(stream, batch_rows=batch_rows)
+
+
+def select_streams(all_streams: list[Stream], names: list[str]) -> list[Stream]:
+    """The streams asked for (all when ``names`` is empty), in declaration order."""
+    if not names:
+        return list(all_streams)
+    known = {s.name for s in all_streams}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ConfigError(f"unknown stream(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    return [s for s in all_streams if s.name in names]

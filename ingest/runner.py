@@ -1,0 +1,101 @@
+"""One ingest run: every selected stream inside ONE PostgreSQL transaction with its marks and its
+run-log status, so a run is published whole or not at all (a crash or a source failure publishes
+nothing, and the next run starts from the last committed marks)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from ingest.config import Stream
+from ingest.context import RunContext, StreamResult
+from ingest.crash import crash_point
+from ingest.errors import IngestError
+from ingest.runs import abandon_stale_runs, acquire_lock, finish_run, start_run
+from ingest.warehouse import create_raw_table, pg_connect
+from softcart.settings import Settings
+
+
+def engine(kind: str) -> Callable[[RunContext, Stream, StreamResult], None]:
+    """The function that runs a stream of this kind (imported lazily: a run pays only for its kinds)."""
+    if kind == "mysql":
+        from ingest.sources.mysql import run_mysql_stream
+
+        return run_mysql_stream
+    if kind == "mongo":
+        from ingest.sources.mongo import run_mongo_stream
+
+        return run_mongo_stream
+    from ingest.sources.files import run_file_stream
+
+    return run_file_stream
+
+
+# progress hooks: (stream) -> callback(total_or_None, advance)
+ProgressFactory = Callable[[Stream], Callable[[int | None, int], None]]
+
+
+@dataclass
+class RunOutcome:
+    run_id: int | None
+    results: list[StreamResult] = field(default_factory=list)
+    error: str | None = None
+    abandoned: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def run_ingest(
+    settings: Settings,
+    streams: list[Stream],
+    full_refresh: bool,
+    progress: ProgressFactory | None = None,
+) -> RunOutcome:
+    try:
+        log = pg_connect(settings, autocommit=True)
+    except Exception as exc:
+        return RunOutcome(None, error=f"PostgreSQL {settings.postgres.redacted}: cannot connect: {exc}")
+    with log:
+        try:
+            acquire_lock(log)
+        except IngestError as exc:
+            return RunOutcome(None, error=str(exc))
+        abandoned = abandon_stale_runs(log)
+        run_id = start_run(log, [s.name for s in streams], full_refresh)
+        outcome = RunOutcome(run_id, abandoned=abandoned)
+        conn = pg_connect(settings)
+        try:
+            ctx = RunContext(settings, conn, run_id, full_refresh)
+            for stream in streams:
+                result = StreamResult(stream.name, started_at=_now())
+                outcome.results.append(result)
+                ctx.progress = progress(stream) if progress else ctx.progress
+                create_raw_table(conn, stream)
+                engine(stream.kind)(ctx, stream, result)
+                result.ended_at = _now()
+            finish_run(conn, run_id, outcome.results, "succeeded", None)
+            crash_point(settings, "before_commit")
+            conn.commit()
+            crash_point(settings, "after_commit")
+        except Exception as exc:
+            conn.rollback()
+            message = str(exc) if isinstance(exc, IngestError) else f"{type(exc).__name__}: {exc}"
+            for r in outcome.results:
+                if r.status == "running":
+                    r.status = "failed"
+                    r.ended_at = _now()
+                if r.status != "failed":
+                    r.notes.append("rolled back: the run failed")
+                    r.status = "rolled back"
+            outcome.error = message
+            finish_run(log, run_id, outcome.results, "failed", message)
+        finally:
+            conn.close()
+    return outcome

@@ -1,0 +1,234 @@
+"""MongoDB streams: documents after the ``_id`` mark, kept whole as JSONB beside the declared fields.
+
+A reader thread pulls raw BSON batches from the server while the main thread checks, encodes and
+COPYs them, so the server's scan and PostgreSQL's write overlap. Keys only some documents have,
+keys with spaces and keys that appear later are all fine: the document column holds them as they
+are. A document that cannot be landed (too large, a declared field of the wrong type, NaN, NUL) is
+rejected with its reason.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import queue
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import bson
+from bson.codec_options import CodecOptions
+from bson.decimal128 import Decimal128
+from bson.objectid import ObjectId
+from bson.raw_bson import RawBSONDocument
+from psycopg import sql
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+from ingest.config import Stream
+from ingest.context import RunContext, StreamResult
+from ingest.crash import crash_point
+from ingest.errors import SourceError
+from ingest.rejects import Reject, write_rejects
+from ingest.state import drop_state, read_state, write_state
+from ingest.warehouse import ident, table_ident
+
+DECODE: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)
+RAW: CodecOptions[RawBSONDocument] = CodecOptions(document_class=RawBSONDocument, tz_aware=True)
+SPECIAL = ("_id", "document")
+INT64 = 2**63
+
+
+def json_default(value: Any) -> Any:
+    if isinstance(value, ObjectId):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal128):
+        return str(value.to_decimal())
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return str(value)
+
+
+def type_error(expected: str, value: Any) -> str | None:
+    """Why ``value`` is not an ``expected`` (None when it is, or when it is missing/null)."""
+    if value is None:
+        return None
+    if expected in ("number", "numeric", "double precision") or expected.startswith("numeric("):
+        ok = isinstance(value, int | float | Decimal128) and not isinstance(value, bool)
+        if ok and isinstance(value, float) and not math.isfinite(value):
+            return "is not a finite number"
+        return None if ok else f"expected a number, got {type(value).__name__} {_short(value)}"
+    if expected in ("integer", "bigint", "smallint"):
+        if isinstance(value, int) and not isinstance(value, bool):
+            limit = {"smallint": 2**15, "integer": 2**31, "bigint": INT64}[expected]
+            return None if -limit <= value < limit else f"{value} out of range for {expected}"
+        return f"expected an integer, got {type(value).__name__} {_short(value)}"
+    if expected == "text":
+        return (
+            None if isinstance(value, str) else f"expected text, got {type(value).__name__} {_short(value)}"
+        )
+    return None
+
+
+def check_document(stream: Stream, doc: dict[str, Any], size: int) -> tuple[str | None, str]:
+    """(why the document cannot be landed or None, its JSON text)."""
+    if size > stream.max_document_bytes:
+        return f"document is {size:,} bytes, more than max_document_bytes {stream.max_document_bytes:,}", ""
+    for field, expected in checks_of(stream):
+        why = type_error(expected, doc.get(field))
+        if why:
+            return f"{field}: {why}", ""
+    try:
+        text = json.dumps(
+            doc, default=json_default, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+        )
+    except ValueError:
+        return "document holds a NaN or infinite number", ""
+    if "\\u0000" in text:
+        return "document holds a NUL character", ""
+    return None, text
+
+
+def checks_of(stream: Stream) -> list[tuple[str, str]]:
+    """(field, expected type): the ``validate`` entries, then the extracted columns."""
+    return list(stream.validate.items()) + [(c.name, c.type) for c in stream.columns if c.name not in SPECIAL]
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def mongo_client(ctx: RunContext) -> MongoClient[RawBSONDocument]:
+    return MongoClient(ctx.settings.mongo.raw, serverSelectionTimeoutMS=5000, connectTimeoutMS=5000)
+
+
+def _batches(cursor: Any, size: int, out: queue.Queue[Any]) -> None:
+    """Reader thread: raw documents in lists of ``size``; then None (or the exception)."""
+    try:
+        batch: list[RawBSONDocument] = []
+        for doc in cursor:
+            batch.append(doc)
+            if len(batch) >= size:
+                out.put(batch)
+                batch = []
+        if batch:
+            out.put(batch)
+        out.put(None)
+    except BaseException as exc:  # handed to the main thread
+        out.put(exc)
+
+
+def _consume(out: queue.Queue[Any]) -> Iterator[list[RawBSONDocument]]:
+    while True:
+        item = out.get()
+        if item is None:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+def run_mongo_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> None:
+    settings = ctx.settings
+    client = mongo_client(ctx)
+    where = f"MongoDB {settings.mongo.redacted} {settings.mongo_database}.{stream.source}"
+    try:
+        try:
+            db = client[settings.mongo_database]
+            if stream.source not in db.list_collection_names():
+                raise SourceError(f"{where}: collection not found")
+            coll = db.get_collection(stream.source, codec_options=RAW)
+            state = None if ctx.full_refresh else read_state(ctx, stream)
+            result.mark_before = state.mark if state else None
+            mark = ObjectId(state.mark) if state and state.mark else None
+            fresh = state is None
+            if fresh:
+                drop_state(ctx, stream)
+                ctx.conn.execute(b"truncate " + table_ident(stream).as_bytes(ctx.conn))
+            top = list(coll.find({"_id": {"$gte": ObjectId("0" * 24)}}, {"_id": 1}).sort("_id", -1).limit(1))
+            hi = top[0]["_id"] if top else None
+            if hi is None or (mark is not None and hi <= mark):
+                result.status = "succeeded" if fresh else "unchanged"
+                result.mark_after = str(mark) if mark else None
+                if fresh:
+                    write_state(ctx, stream, result.mark_after, None)
+                return
+            ctx.progress(coll.estimated_document_count() if mark is None else None, 0)
+            bounds: dict[str, Any] = {"$lte": hi}
+            if mark is not None:
+                bounds["$gt"] = mark
+            cursor = coll.find({"_id": bounds}, batch_size=5000).sort("_id", 1)
+            rejects = _copy_documents(ctx, stream, cursor, result)
+        except PyMongoError as exc:
+            raise SourceError(f"{where}: {exc}") from None
+        result.rows_rejected = write_rejects(ctx, stream.name, rejects)
+        result.rows_read = result.rows_written + result.rows_rejected
+        result.mark_after = str(hi)
+        result.status = "succeeded"
+        write_state(ctx, stream, str(hi), None)
+    finally:
+        client.close()
+
+
+def _copy_documents(ctx: RunContext, stream: Stream, cursor: Any, result: StreamResult) -> list[Reject]:
+    names = [c.name for c in stream.columns]
+    targets = sql.SQL(", ").join([ident(n) for n in names] + [ident("_softcart_run_id")])
+    statement = sql.SQL("copy {} ({}) from stdin").format(table_ident(stream), targets)
+    run_id = str(ctx.run_id)
+    rejects: list[Reject] = []
+    out: queue.Queue[Any] = queue.Queue(maxsize=4)
+    reader = threading.Thread(target=_batches, args=(cursor, 2000, out), daemon=True)
+    reader.start()
+    first = True
+    with ctx.conn.cursor() as cur, cur.copy(statement) as cp:
+        for batch in _consume(out):
+            for raw in batch:
+                doc = bson.decode(raw.raw, codec_options=DECODE)
+                key = str(doc.get("_id"))
+                reason, text = check_document(stream, doc, len(raw.raw))
+                if reason is not None:
+                    payload = (
+                        {"_id": key, "bytes": len(raw.raw), "keys": list(doc)[:50]}
+                        if reason.startswith("document is")
+                        else safe_payload(doc)
+                    )
+                    rejects.append(Reject(key, reason, payload))
+                    continue
+                row = [key if n == "_id" else text if n == "document" else _scalar(doc.get(n)) for n in names]
+                cp.write_row((*row, run_id))
+                result.rows_written += 1
+            ctx.progress(None, len(batch))
+            if first:
+                first = False
+                crash_point(ctx.settings, "extract")
+    reader.join()
+    return rejects
+
+
+def safe_payload(value: Any) -> Any:
+    """``value`` made storable as JSONB: non-finite numbers and NUL characters become text."""
+    if isinstance(value, dict):
+        return {str(k).replace("\x00", "\\0"): safe_payload(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [safe_payload(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, str):
+        return value.replace("\x00", "\\0")
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    return safe_payload(json_default(value))
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, Decimal128):
+        return value.to_decimal()
+    return value

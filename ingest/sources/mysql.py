@@ -1,0 +1,454 @@
+"""MySQL/MariaDB streams: the server formats rows as PostgreSQL COPY text, the ``mariadb`` client
+streams them (``--quick --batch --raw``), and Python only pipes the bytes into ``COPY FROM STDIN``.
+
+Why this engine: see docs/ingestion.md (measured against psql \\copy, sling, dlt, connectorx).
+The client process reads while PostgreSQL writes (two processes, two cores); Python never parses
+a row. Each column is wrapped in an expression that escapes backslash, tab, newline and carriage
+return and prints NULL as ``\\N``; a row that cannot be landed as declared (zero date, value out
+of range, NUL in text) is excluded by the same predicate that the reject query selects, so every
+row read lands either in the raw table or in ``softcart_meta.ingest_rejects``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import pymysql
+from psycopg import sql
+
+from ingest.config import Column, Stream
+from ingest.context import RunContext, StreamResult
+from ingest.crash import crash_point
+from ingest.credentials import MysqlLogin, mysql_reader_login
+from ingest.errors import SourceError
+from ingest.rejects import Reject, write_rejects
+from ingest.sources.csv_file import copy_file, sha256_of
+from ingest.state import drop_state, read_state, write_state
+from ingest.warehouse import add_column, existing_columns, ident, table_ident
+
+INT_TYPES = {"tinyint", "smallint", "mediumint", "int", "integer", "bigint"}
+DECIMAL_TYPES = {"decimal", "numeric"}
+FLOAT_TYPES = {"float", "double", "real"}
+DATE_TYPES = {"date", "datetime", "timestamp"}
+TEXT_TYPES = {"char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set", "json", "time"}
+BINARY_TYPES = {"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob"}
+PG_INT_LIMITS = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
+PIPE_BYTES = 1 << 20  # read size and pipe buffer size
+F_SETPIPE_SZ = 1031
+
+
+@dataclass(frozen=True)
+class SourceColumn:
+    name: str
+    data_type: str  # e.g. int, decimal, datetime, varchar
+    column_type: str  # e.g. int(10) unsigned, decimal(12,2)
+    nullable: bool
+    precision: int | None
+    scale: int | None
+
+    @property
+    def unsigned(self) -> bool:
+        return "unsigned" in self.column_type
+
+
+def q(name: str) -> str:
+    """A MySQL identifier, backquoted."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def lit(text: str) -> str:
+    """A MySQL string literal (the session runs with sql_mode '' so backslash escapes apply)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def mysql_connect(login: MysqlLogin) -> pymysql.connections.Connection[Any]:
+    try:
+        conn = pymysql.connect(
+            host=login.host,
+            port=login.port,
+            user=login.user,
+            password=login.password,
+            database=login.database,
+            charset="utf8mb4",
+            connect_timeout=10,
+            autocommit=True,
+        )
+    except pymysql.MySQLError as exc:
+        raise SourceError(
+            f"MySQL {login.user}@{login.host}:{login.port}/{login.database}: cannot connect: {exc.args[-1]}"
+        ) from None
+    with conn.cursor() as cur:
+        cur.execute("SET SESSION sql_mode = '', time_zone = '+00:00'")
+    return conn
+
+
+def source_columns(
+    conn: pymysql.connections.Connection[Any], login: MysqlLogin, table: str
+) -> list[SourceColumn]:
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT column_name, data_type, column_type, is_nullable, numeric_precision, numeric_scale"
+            " FROM information_schema.columns WHERE table_schema = %s AND table_name = %s"
+            " ORDER BY ordinal_position",
+            (login.database, table),
+        )
+        rows = cur.fetchall()
+    if not rows:
+        raise SourceError(f"MySQL table {login.database}.{table} not found (or not readable by {login.user})")
+    return [
+        SourceColumn(
+            name=str(r[0]),
+            data_type=str(r[1]).lower(),
+            column_type=str(r[2]).lower(),
+            nullable=r[3] == "YES",
+            precision=int(r[4]) if r[4] is not None else None,
+            scale=int(r[5]) if r[5] is not None else None,
+        )
+        for r in rows
+    ]
+
+
+def pg_type_for(col: SourceColumn) -> str:
+    """The raw column type of a MySQL column nobody declared (schema drift)."""
+    t = col.data_type
+    if t in INT_TYPES:
+        return "numeric(20,0)" if t == "bigint" and col.unsigned else "bigint"
+    if t in DECIMAL_TYPES:
+        return f"numeric({col.precision or 38},{col.scale or 0})"
+    if t in FLOAT_TYPES:
+        return "double precision"
+    if t == "date":
+        return "date"
+    if t in ("datetime", "timestamp"):
+        return "timestamp"
+    if t in BINARY_TYPES:
+        return "bytea"
+    if t == "bit":
+        return "bigint"
+    if t == "year":
+        return "integer"
+    return "text"
+
+
+# --- per column: the expression that prints COPY text, and the predicate of a bad value ----------
+
+
+def copy_expr(col: Column, src: SourceColumn | None) -> str:
+    if src is None:
+        return r"'\\N'"  # declared but absent in the source: NULL
+    c = q(src.name)
+    t = src.data_type
+    if t in BINARY_TYPES:
+        expr = rf"CONCAT('\\\\x', HEX({c}))"
+    elif t == "bit":
+        expr = f"CAST({c} AS UNSIGNED)"
+    elif t in INT_TYPES | DECIMAL_TYPES | FLOAT_TYPES | DATE_TYPES or t == "year":
+        expr = c
+    else:
+        expr = (
+            rf"REPLACE(REPLACE(REPLACE(REPLACE({c}, '\\', '\\\\'), '\t', '\\t'), '\n', '\\n'), '\r', '\\r')"
+        )
+    return rf"IFNULL({expr}, '\\N')" if src.nullable else expr
+
+
+def bad_value_checks(col: Column, src: SourceColumn | None) -> list[tuple[str, str]]:
+    """(predicate, reason expression) pairs: when a predicate is true, the row cannot be landed."""
+    if src is None:
+        return []
+    c = q(src.name)
+    t = src.data_type
+    target = col.type
+    name = lit(col.name)
+    checks: list[tuple[str, str]] = []
+    if t in DATE_TYPES and target in ("date", "timestamp", "timestamptz"):
+        checks.append(
+            (
+                f"({c} IS NOT NULL AND (YEAR({c}) = 0 OR MONTH({c}) = 0 OR DAYOFMONTH({c}) = 0))",
+                f"CONCAT({name}, ': zero or invalid date ', CAST({c} AS CHAR))",
+            )
+        )
+    if target in PG_INT_LIMITS and (t in INT_TYPES | DECIMAL_TYPES | FLOAT_TYPES):
+        limit = PG_INT_LIMITS[target]
+        if not _int_fits(src, limit):
+            checks.append(
+                (
+                    f"({c} < -{limit} OR {c} > {limit - 1})",
+                    f"CONCAT({name}, ': ', CAST({c} AS CHAR), ' out of range for {target}')",
+                )
+            )
+    if col.numeric_scale and (t in INT_TYPES | DECIMAL_TYPES | FLOAT_TYPES):
+        precision, scale = col.numeric_scale
+        if not _numeric_fits(src, precision, scale):
+            checks.append(
+                (
+                    f"(ABS(ROUND({c}, {scale})) >= 1e{precision - scale})",
+                    f"CONCAT({name}, ': ', CAST({c} AS CHAR), ' out of range for {target}')",
+                )
+            )
+    if target in PG_INT_LIMITS and t in TEXT_TYPES:
+        checks.append(
+            (
+                f"({c} NOT REGEXP '^[[:space:]]*[-+]?[0-9]{{1,18}}[[:space:]]*$')",
+                f"CONCAT({name}, ': ', QUOTE({c}), ' is not a valid {target}')",
+            )
+        )
+    if target in ("text",) and t in TEXT_TYPES:
+        checks.append(
+            (
+                f"(LOCATE(CHAR(0 USING utf8mb4), {c}) > 0)",
+                f"CONCAT({name}, ': text contains a NUL character')",
+            )
+        )
+    return checks
+
+
+def _int_fits(src: SourceColumn, limit: int) -> bool:
+    if src.data_type not in INT_TYPES:
+        return False
+    bits = {"tinyint": 8, "smallint": 16, "mediumint": 24, "int": 32, "integer": 32, "bigint": 64}[
+        src.data_type
+    ]
+    top = 2**bits if src.unsigned else 2 ** (bits - 1)
+    return top <= limit
+
+
+def _numeric_fits(src: SourceColumn, precision: int, scale: int) -> bool:
+    if src.data_type in INT_TYPES:
+        digits = {"tinyint": 3, "smallint": 5, "mediumint": 8, "int": 10, "integer": 10, "bigint": 20}
+        return digits[src.data_type] <= precision - scale
+    if src.data_type in DECIMAL_TYPES and src.precision is not None and src.scale is not None:
+        return src.precision - src.scale <= precision - scale and src.scale <= scale
+    return False
+
+
+@dataclass
+class Plan:
+    """How one MySQL stream is read on this run."""
+
+    columns: list[tuple[Column, SourceColumn | None]]  # cursor first (its value ends each batch)
+    bad: list[tuple[str, str]]
+    login: MysqlLogin
+
+    @property
+    def bad_predicate(self) -> str:
+        return " OR ".join(f"COALESCE({p}, 0)" for p, _ in self.bad) or "FALSE"
+
+    def select_list(self, run_id: int) -> str:
+        return ", ".join([copy_expr(c, s) for c, s in self.columns] + [str(run_id)])
+
+
+def make_plan(
+    pg: psycopg.Connection[Any],
+    stream: Stream,
+    login: MysqlLogin,
+    src_cols: list[SourceColumn],
+    notes: list[str],
+    *,
+    alter: bool = True,
+) -> Plan:
+    """The columns to read (declared ones, then undeclared source columns) and the bad-value checks.
+
+    With ``alter``, an undeclared source column missing from the raw table is added to it.
+    """
+    by_name = {s.name.lower(): s for s in src_cols}
+    declared = {c.name for c in stream.columns}
+    cursor = stream.column(stream.cursor or stream.primary_key)
+    src_cursor = by_name.get(cursor.name.lower())
+    if src_cursor is None or src_cursor.data_type not in INT_TYPES:
+        raise SourceError(
+            f"MySQL {login.database}.{stream.source}: cursor column {cursor.name!r} missing or not an integer"
+        )
+    columns: list[tuple[Column, SourceColumn | None]] = [(cursor, src_cursor)]
+    for col in stream.columns:
+        if col.name == cursor.name:
+            continue
+        src = by_name.get(col.name.lower())
+        if src is None:
+            notes.append(f"column {col.name} missing in the source: landed as NULL")
+        columns.append((col, src))
+    # schema drift: source columns nobody declared are picked up with a mapped type
+    have = existing_columns(pg, stream)
+    for src in src_cols:
+        if src.name.lower() in {d.lower() for d in declared}:
+            continue
+        pg_type = pg_type_for(src)
+        if src.name not in have and alter:
+            add_column(pg, stream, src.name, pg_type)
+            notes.append(f"new source column {src.name} added as {pg_type}")
+        columns.append((Column(src.name, pg_type), src))
+    bad = [chk for col, src in columns for chk in bad_value_checks(col, src)]
+    return Plan(columns=columns, bad=bad, login=login)
+
+
+def read_rejects(
+    conn: pymysql.connections.Connection[Any], plan: Plan, stream: Stream, lo: int | None, hi: int
+) -> list[Reject]:
+    if not plan.bad:
+        return []
+    cursor = q(plan.columns[0][1].name)  # type: ignore[union-attr]
+    reason = "CASE " + " ".join(f"WHEN COALESCE({p}, 0) THEN {r}" for p, r in plan.bad) + " END"
+    payload = (
+        "JSON_OBJECT("
+        + ", ".join(
+            f"{lit(s.name)}, "
+            + (f"CAST({q(s.name)} AS CHAR)" if s.data_type in DATE_TYPES | BINARY_TYPES else q(s.name))
+            for _, s in plan.columns
+            if s is not None
+        )
+        + ")"
+    )
+    where = f"{cursor} <= {hi}" + (f" AND {cursor} > {lo}" if lo is not None else "")
+    with conn.cursor() as cur:
+        cur.execute(
+            f"SELECT {cursor}, {reason}, {payload} FROM {q(stream.source)}"
+            f" WHERE {where} AND ({plan.bad_predicate}) ORDER BY {cursor}"
+        )
+        return [Reject(str(r[0]), str(r[1]), json.loads(r[2])) for r in cur.fetchall()]
+
+
+def _client() -> str:
+    for name in ("mariadb", "mysql"):
+        path = shutil.which(name)
+        if path:
+            return path
+    raise SourceError(
+        "the MariaDB/MySQL command-line client is not installed (apt-get install mariadb-client)"
+    )
+
+
+def copy_batch(
+    ctx: RunContext, stream: Stream, plan: Plan, lo: int | None, hi: int, limit: int, freeze: bool
+) -> tuple[int, int | None]:
+    """One extract query piped into one COPY. Returns (rows, last cursor value)."""
+    login = plan.login
+    cursor = q(plan.columns[0][1].name)  # type: ignore[union-attr]
+    where = f"{cursor} <= {hi}" + (f" AND {cursor} > {lo}" if lo is not None else "")
+    if plan.bad:
+        where += f" AND NOT ({plan.bad_predicate})"
+    query = (
+        "SET SESSION sql_mode = '', time_zone = '+00:00';"
+        f" SELECT {plan.select_list(ctx.run_id)} FROM {q(stream.source)} WHERE {where}"
+        f" ORDER BY {cursor} LIMIT {limit}"
+    )
+    cmd = [
+        _client(), "--no-defaults", "--protocol=TCP", f"--host={login.host}", f"--port={login.port}",
+        f"--user={login.user}", f"--database={login.database}", "--default-character-set=utf8mb4",
+        "--batch", "--raw", "--quick", "--skip-column-names", "--execute", query,
+    ]  # fmt: skip
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "MYSQL_PWD": login.password}
+    targets = sql.SQL(", ").join([ident(c.name) for c, _ in plan.columns] + [ident("_softcart_run_id")])
+    statement = sql.SQL("copy {} ({}) from stdin{}").format(
+        table_ident(stream), targets, sql.SQL(" with (freeze)" if freeze else "")
+    )
+    rows = 0
+    head = b""
+    ended_nl = True
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors, env=env)
+        assert proc.stdout is not None
+        fd = proc.stdout.fileno()
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, F_SETPIPE_SZ, PIPE_BYTES)
+        try:
+            with ctx.conn.cursor() as cur, cur.copy(statement) as cp:
+                first = True
+                while chunk := os.read(fd, PIPE_BYTES):
+                    cp.write(chunk)
+                    n = chunk.count(b"\n")
+                    rows += n
+                    ctx.progress(None, n)
+                    idx = chunk.rfind(b"\n", 0, len(chunk) - 1)
+                    if idx >= 0:
+                        head = chunk[idx + 1 : idx + 65]
+                    elif ended_nl:
+                        head = chunk[:64]
+                    elif len(head) < 64:
+                        head = (head + chunk)[:64]
+                    ended_nl = chunk.endswith(b"\n")
+                    if first:
+                        first = False
+                        crash_point(ctx.settings, "extract")
+                # the client's exit status decides: a cut stream must never be committed
+                if proc.wait() != 0:
+                    errors.seek(0)
+                    message = errors.read().decode("utf-8", "replace").strip()
+                    raise SourceError(f"MySQL {login.database}.{stream.source}: extract failed: {message}")
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    last = int(head.split(b"\t", 1)[0]) if rows else None
+    return rows, last
+
+
+def run_mysql_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> None:
+    login = mysql_reader_login(ctx.settings)
+    conn = mysql_connect(login)
+    try:
+        src_cols = source_columns(conn, login, stream.source)
+        state = None if ctx.full_refresh else read_state(ctx, stream)
+        result.mark_before = state.mark if state else None
+        seed_mark = state.seed_mark if state else None
+        mark: int | None = int(state.mark) if state and state.mark is not None else None
+        fresh = state is None  # never ingested, or --full-refresh: rebuild the table
+        if fresh:
+            drop_state(ctx, stream)
+            ctx.conn.execute(b"truncate " + table_ident(stream).as_bytes(ctx.conn))
+            if stream.seed and not ctx.full_refresh:
+                mark = _seed(ctx, stream, result)
+                seed_mark = str(mark) if mark is not None else None
+        plan = make_plan(ctx.conn, stream, login, src_cols, result.notes)
+        cursor = q(plan.columns[0][1].name)  # type: ignore[union-attr]
+        with conn.cursor() as cur:
+            cur.execute(f"SELECT MAX({cursor}) FROM {q(stream.source)}")
+            row = cur.fetchone()
+        hi = int(row[0]) if row and row[0] is not None else None
+        if hi is None or (mark is not None and hi <= mark):
+            result.status = "unchanged" if not fresh else "succeeded"
+            result.mark_after = str(mark) if mark is not None else result.mark_before
+            if fresh:
+                write_state(ctx, stream, result.mark_after, seed_mark)
+            return
+        ctx.progress(hi - mark if mark is not None else hi, 0)
+        rejects = read_rejects(conn, plan, stream, mark, hi)
+        lo = mark
+        # FREEZE: rows written into a table emptied in this same transaction skip later vacuum work
+        freeze = fresh and result.rows_seeded == 0
+        while True:
+            n, last = copy_batch(ctx, stream, plan, lo, hi, stream.batch_rows, freeze)
+            result.rows_written += n
+            if n < stream.batch_rows or last is None:
+                break
+            lo = last
+            crash_point(ctx.settings, "between_batches")
+        result.rows_rejected += write_rejects(ctx, stream.name, rejects)
+        result.rows_read = result.rows_written + len(rejects)
+        result.mark_after = str(hi)
+        result.status = "succeeded"
+        write_state(ctx, stream, str(hi), seed_mark)
+    finally:
+        conn.close()
+
+
+def _seed(ctx: RunContext, stream: Stream, result: StreamResult) -> int | None:
+    """Land the stream's seed file (the warehouse's existing copy) and return its last cursor value."""
+    path = ctx.settings.landing_dir / (stream.seed or "")
+    if not path.is_file():
+        return None
+    rejects: list[Reject] = []
+    written, best = copy_file(ctx, stream, path, rejects)
+    result.rows_seeded = written
+    result.rows_rejected += write_rejects(ctx, stream.name, rejects)
+    result.notes.append(
+        f"seeded {written:,} rows from {path.name} (sha256 {sha256_of(path)[:12]}), mark {best}"
+    )
+    return int(best) if best is not None else None

@@ -1,0 +1,66 @@
+"""PostgreSQL side: connections, raw table DDL from the stream declarations, identifier quoting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from ingest.config import Stream
+from softcart.settings import Settings
+
+AUDIT_COLUMNS = (
+    ("_softcart_run_id", "bigint"),
+    ("_softcart_loaded_at", "timestamptz not null default now()"),
+)
+
+
+def pg_connect(settings: Settings, *, autocommit: bool = False) -> psycopg.Connection[Any]:
+    url = settings.postgres
+    return psycopg.connect(
+        host=url.host,
+        port=url.port,
+        user=url.user,
+        password=url.password,
+        dbname=url.database,
+        autocommit=autocommit,
+        connect_timeout=10,
+        application_name="softcart-ingest",
+    )
+
+
+def ident(name: str) -> sql.Identifier:
+    return sql.Identifier(name)
+
+
+def table_ident(stream: Stream) -> sql.Composed:
+    return sql.SQL("{}.{}").format(ident(stream.schema), ident(stream.table))
+
+
+def create_raw_table(conn: psycopg.Connection[Any], stream: Stream) -> None:
+    """``create table if not exists`` for the stream's raw table, primary key included."""
+    cols = [sql.SQL("{} {}").format(ident(c.name), sql.SQL(c.type)) for c in stream.columns]
+    cols += [sql.SQL("{} {}").format(ident(n), sql.SQL(t)) for n, t in AUDIT_COLUMNS]
+    cols.append(sql.SQL("primary key ({})").format(ident(stream.primary_key)))
+    conn.execute(sql.SQL("create schema if not exists {}").format(ident(stream.schema)))
+    conn.execute(
+        sql.SQL("create table if not exists {} ({})").format(table_ident(stream), sql.SQL(", ").join(cols))
+    )
+
+
+def existing_columns(conn: psycopg.Connection[Any], stream: Stream) -> dict[str, str]:
+    rows = conn.execute(
+        "select column_name, data_type from information_schema.columns"
+        " where table_schema = %s and table_name = %s order by ordinal_position",
+        (stream.schema, stream.table),
+    ).fetchall()
+    return {str(r[0]): str(r[1]) for r in rows}
+
+
+def add_column(conn: psycopg.Connection[Any], stream: Stream, name: str, type_: str) -> None:
+    conn.execute(
+        sql.SQL("alter table {} add column if not exists {} {}").format(
+            table_ident(stream), ident(name), sql.SQL(type_)
+        )
+    )
