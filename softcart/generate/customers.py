@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from softcart.generate.formats import csv_lines
 from softcart.generate.sampling import weighted_indices
-from softcart.generate.world import COUNTRIES
+from softcart.generate.world import BIG_MARKETS, COUNTRIES, SMALL_MARKET
 
 
 @dataclass(frozen=True)
@@ -27,8 +27,9 @@ class Customers:
 
 
 def generate_customers(rng: np.random.Generator, n_customers: int) -> Customers:
-    # a few big markets, a long tail of small ones: which ones depends on the seed
-    market = rng.lognormal(0.0, 1.2, len(COUNTRIES))
+    # a few big markets, a long tail of small ones, each a little bigger or smaller by seed
+    size = np.array([BIG_MARKETS.get(country, SMALL_MARKET) for country in COUNTRIES])
+    market = size * rng.lognormal(0.0, 0.3, len(COUNTRIES))
     country_index = weighted_indices(rng, market, n_customers)
     activity = rng.lognormal(0.0, 1.0, n_customers)
     return Customers(

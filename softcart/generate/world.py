@@ -31,6 +31,15 @@ COUNTRIES: tuple[str, ...] = (
     "Uzbekistan", "Vietnam",
 )  # fmt: skip
 
+# relative size of each country's market (any country not named: SMALL_MARKET); the seed adds noise
+BIG_MARKETS: dict[str, float] = {
+    "United States": 10.0, "India": 6.0, "United Kingdom": 5.0, "Germany": 5.0, "Japan": 4.0,
+    "France": 3.5, "Brazil": 3.0, "Canada": 3.0, "Australia": 2.5, "South Korea": 2.5, "Italy": 2.5,
+    "Spain": 2.0, "Mexico": 2.0, "Indonesia": 2.0, "Russia": 2.0, "Netherlands": 1.5, "Turkey": 1.5,
+    "Poland": 1.2, "Sweden": 1.0, "Switzerland": 1.0, "Saudi Arabia": 1.0, "Singapore": 0.8,
+}  # fmt: skip
+SMALL_MARKET = 0.4
+
 # DimCategory.csv of the course, in its order (categoryid = position + 1)
 CATEGORIES: tuple[str, ...] = ("Electronics", "Books", "Toys", "Sports", "Software")
 

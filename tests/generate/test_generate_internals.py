@@ -44,3 +44,9 @@ def test_files_do_not_depend_on_the_chunk_size(
     for name in FILE_FORMATS:
         ours = hashlib.sha256((tmp_path / name).read_bytes()).digest()
         assert ours == hashlib.sha256((small_dataset / name).read_bytes()).digest(), name
+
+
+def test_market_sizes_name_real_dimcountry_countries() -> None:
+    from softcart.generate.world import BIG_MARKETS, COUNTRIES
+
+    assert set(BIG_MARKETS) <= set(COUNTRIES)
