@@ -1,0 +1,47 @@
+"""What the jobs share: reading lake tables, writing results, the spark-submit entry point."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from spark.jobs import JobInputMissing
+from spark.lake import Lake
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+
+def read_lake_table(
+    spark: SparkSession, lake: Lake, table: str, hint: str = "run `softcart export` first"
+) -> DataFrame:
+    if not lake.exists(table):
+        raise JobInputMissing(f"{lake.spark_path(table)} does not exist: {hint}")
+    return spark.read.parquet(lake.spark_path(table))
+
+
+def write_result(df: DataFrame, lake: Lake, *parts: str) -> str:
+    """Write a (small, aggregated) result to the lake as Parquet, replacing the previous one."""
+    path = lake.spark_path("results", *parts)
+    df.coalesce(1).write.mode("overwrite").parquet(path)
+    return path
+
+
+def submit_main(
+    job: str, argv: Sequence[str] | None, add_arguments: Callable[[argparse.ArgumentParser], None]
+) -> int:
+    """Entry point of ``spark-submit spark/jobs/<job>.py``: options, settings, one session, report."""
+    from softcart.settings import load_settings
+    from spark.cli import run_job
+
+    parser = argparse.ArgumentParser(prog=f"spark-submit spark/jobs/{job.replace('-', '_')}.py")
+    add_arguments(parser)
+    args = vars(parser.parse_args(argv))
+    return run_job(load_settings(), job, submitted=True, **args)
+
+
+def fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)

@@ -1,0 +1,109 @@
+"""Sales analytics: the warehouse's reporting aggregates, computed by Spark from the lake's ``sales``.
+
+The same four aggregates as the ``reporting`` schema (docs/architecture.md), so the warehouse and the
+lake can be cross-checked. Every sale counts, the unknown ones included (``year = -1`` when the date is
+unknown, the dimension's "Unknown" member for a missing country or category).
+
+``spark-submit spark/jobs/sales.py``
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # started as a script by spark-submit: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import argparse  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
+
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from spark.jobs.common import read_lake_table, submit_main, write_result  # noqa: E402
+from spark.lake import Lake  # noqa: E402
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+RESULTS = "sales"
+
+# Plain SQL over a table (or view) named ``sales``: Spark runs it here, DuckDB runs the same text in
+# bench/bench_spark.py.
+AGGREGATES: dict[str, str] = {
+    "total_sales_per_country": """
+        select country_name as country, sum(amount) as total_sales
+        from sales
+        group by country_name
+    """,
+    "sales_by_country_category": """
+        select country_name as country, category_name as category, sum(amount) as total_sales
+        from sales
+        group by grouping sets ((country_name, category_name), (country_name), (category_name), ())
+    """,
+    "sales_rollup_year_country": """
+        select year, country_name as country, sum(amount) as total_sales
+        from sales
+        group by rollup (year, country_name)
+    """,
+    "sales_cube_year_country": """
+        select year, country_name as country, avg(amount) as average_sales
+        from sales
+        group by cube (year, country_name)
+    """,
+}
+
+
+@dataclass
+class SalesResult:
+    source: str
+    rows: int
+    aggregates: dict[str, int] = field(default_factory=dict)
+    """aggregate name -> number of result rows"""
+    outputs: dict[str, str] = field(default_factory=dict)
+    top_countries: list[tuple[str, float]] = field(default_factory=list)
+
+
+def run(spark: SparkSession, lake: Lake) -> SalesResult:
+    sales = read_lake_table(spark, lake, "sales")
+    sales.createOrReplaceTempView("sales")
+    result = SalesResult(lake.spark_path("sales"), sales.count())
+    for name, sql in AGGREGATES.items():
+        df = spark.sql(sql)
+        result.outputs[name] = write_result(df, lake, RESULTS, name)
+        result.aggregates[name] = spark.read.parquet(result.outputs[name]).count()
+    top = (
+        spark.read.parquet(result.outputs["total_sales_per_country"])
+        .orderBy("total_sales", ascending=False)
+        .limit(5)
+        .collect()
+    )
+    result.top_countries = [(r["country"], float(r["total_sales"])) for r in top]
+    return result
+
+
+def report(result: SalesResult, console: Console) -> None:
+    console.print(f"[bold]sales analytics[/] over {result.rows:,} sales from {result.source}")
+    table = Table(title="aggregates written")
+    table.add_column("aggregate")
+    table.add_column("rows", justify="right")
+    table.add_column("where")
+    for name, rows in result.aggregates.items():
+        table.add_row(name, str(rows), result.outputs[name])
+    console.print(table)
+    top = Table(title="top countries by total sales")
+    top.add_column("country")
+    top.add_column("total sales", justify="right")
+    for country, total in result.top_countries:
+        top.add_row(str(country), f"{total:,.2f}")
+    console.print(top)
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    del parser  # no options: reads the lake named by the settings
+
+
+if __name__ == "__main__":
+    sys.exit(submit_main("sales", None, _arguments))
