@@ -33,18 +33,18 @@ from softcart.generate.customers import generate_customers
 from softcart.generate.formats import FILE_FORMATS, DatasetFileWriter, csv_lines
 from softcart.generate.sales import (
     ecommerce_chunks,
-    ecommerce_range,
     fact_sales_chunks,
     generate_sales,
     oltp_chunks,
+    year_day_weights,
 )
 from softcart.generate.searchterms import searchterm_lines
 from softcart.generate.sizes import sizes_for
-from softcart.generate.world import CATEGORIES, COUNTRIES, N_DAYS
+from softcart.generate.world import CATEGORIES, COUNTRIES, ECOMMERCE_YEAR, N_DAYS
 
 # one independent random stream per part of the world, so changing how one file is made
 # leaves the others' bytes as they were
-STREAMS = ("catalog", "customers", "sales", "searchterms", "accesslog")
+STREAMS = ("catalog", "customers", "sales", "searchterms", "accesslog", "factsales", "ecommerce")
 
 Advance = Callable[[int], None]
 
@@ -112,7 +112,10 @@ def write_dataset_files(folder: Path, scale: float, seed: int, progress: Reporte
     catalog = generate_catalog(rng("catalog"), sizes.products)
     customers = generate_customers(rng("customers"), sizes.customers)
     sales = generate_sales(rng("sales"), sizes.sales, catalog, customers)
-    ecommerce_start, ecommerce_stop = ecommerce_range(sales)
+    facts = generate_sales(rng("factsales"), sizes.facts, catalog, customers)
+    orders = generate_sales(
+        rng("ecommerce"), sizes.ecommerce, catalog, customers, year_day_weights(ECOMMERCE_YEAR)
+    )
     category_ids = pa.array(np.arange(1, len(CATEGORIES) + 1))
     country_ids = pa.array(np.arange(1, len(COUNTRIES) + 1))
 
@@ -127,8 +130,8 @@ def write_dataset_files(folder: Path, scale: float, seed: int, progress: Reporte
             _lazy(lambda: csv_lines([category_ids, pa.array(CATEGORIES)])),
         ),
         "DimCountry.csv": (len(COUNTRIES), _lazy(lambda: csv_lines([country_ids, pa.array(COUNTRIES)]))),
-        "FactSales.csv": (len(sales), fact_sales_chunks(sales, catalog, customers)),
-        "ecommerce.csv": (ecommerce_stop - ecommerce_start, ecommerce_chunks(sales, catalog)),
+        "FactSales.csv": (len(facts), fact_sales_chunks(facts, catalog, customers)),
+        "ecommerce.csv": (len(orders), ecommerce_chunks(orders, catalog)),
         "searchterms.csv": (
             sizes.searches,
             _lazy(lambda: searchterm_lines(rng("searchterms"), sizes.searches)),

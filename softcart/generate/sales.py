@@ -1,12 +1,14 @@
-"""The OLTP sales of the world and the three files derived from them.
+"""The world's sales, through three sales channels, one file each.
 
-* ``oltpdata.csv``: one line per sale, ascending timestamps, like an OLTP log.
-* ``FactSales.csv``: the warehouse's facts for the same sales, one per OLTP line:
-  ``orderid`` = the line's number (= ``sales_data.rowid`` when loaded in file order into an empty
-  table), ``dateid`` = DimDate id of the sale's day, ``countryid`` = the customer's country,
-  ``categoryid`` = the product type's category, ``amount`` = price × quantity.
-* ``ecommerce.csv``: the ECOMMERCE_YEAR lines of the same sales, for the dashboards:
-  ``category`` and ``item`` of the product's type, ``price`` = price × quantity (the line's total).
+The three files hold different sales (so a warehouse that adds them up counts each sale once),
+made by the same process from the same catalog, customers and calendar:
+
+* ``oltpdata.csv``: the web shop's OLTP log, one line per sale, ascending timestamps.
+* ``FactSales.csv``: the partner marketplaces' sales as the course's warehouse keeps them, one
+  fact per sale line: ``orderid`` 1.., ``dateid`` = DimDate id of the sale's day, ``countryid`` = the
+  customer's country, ``categoryid`` = the product type's category, ``amount`` = price × quantity.
+* ``ecommerce.csv``: the mobile app's ECOMMERCE_YEAR sales, for the dashboards: ``category`` and
+  ``item`` of the product's type, ``price`` = price × quantity (the line's total).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from softcart.generate.catalog import Catalog
 from softcart.generate.customers import Customers
 from softcart.generate.formats import csv_lines
 from softcart.generate.sampling import weighted_indices
-from softcart.generate.world import ECOMMERCE_YEAR, N_DAYS, PRODUCT_TYPES
+from softcart.generate.world import N_DAYS, PRODUCT_TYPES
 
 SECONDS_PER_DAY = 86_400
 CHUNK_ROWS = 500_000
@@ -67,8 +69,22 @@ def day_weights() -> np.ndarray:
     return weights / weights.sum()
 
 
-def generate_sales(rng: np.random.Generator, n_sales: int, catalog: Catalog, customers: Customers) -> Sales:
-    per_day = rng.multinomial(n_sales, day_weights())
+def year_day_weights(year: int) -> np.ndarray:
+    """Relative demand of each day of the world, zero outside ``year``."""
+    years, _, _ = day_parts(np.arange(N_DAYS))
+    weights = np.where(years == year, day_weights(), 0.0)
+    return weights / weights.sum()
+
+
+def generate_sales(
+    rng: np.random.Generator,
+    n_sales: int,
+    catalog: Catalog,
+    customers: Customers,
+    days: np.ndarray | None = None,
+) -> Sales:
+    """``n_sales`` sale lines in time order; ``days``: demand per day (default: day_weights())."""
+    per_day = rng.multinomial(n_sales, day_weights() if days is None else days)
     day = np.repeat(np.arange(N_DAYS, dtype=np.int64), per_day)
     hours = np.array(HOUR_WEIGHTS)
     hour = weighted_indices(rng, hours, n_sales)
@@ -111,29 +127,27 @@ def _category_ids(catalog: Catalog) -> np.ndarray:
     return per_type[catalog.type_index]
 
 
-def fact_sales_chunks(sales: Sales, catalog: Catalog, customers: Customers) -> Iterator[tuple[bytes, int]]:
-    """FactSales.csv: ``orderid,dateid,countryid,categoryid,amount``, one per OLTP line."""
+def fact_sales_chunks(facts: Sales, catalog: Catalog, customers: Customers) -> Iterator[tuple[bytes, int]]:
+    """FactSales.csv: ``orderid,dateid,countryid,categoryid,amount``, one per sale line."""
     category_id = _category_ids(catalog)
-    for part in _chunks(len(sales)):
+    for part in _chunks(len(facts)):
         columns = [
             pa.array(np.arange(part.start + 1, part.stop + 1, dtype=np.int64)),
-            pa.array(sales.day[part] + 1),
-            pa.array(customers.country_index[sales.customer[part]] + 1),
-            pa.array(category_id[sales.product[part]]),
-            pa.array(sales.price[part] * sales.quantity[part]),
+            pa.array(facts.day[part] + 1),
+            pa.array(customers.country_index[facts.customer[part]] + 1),
+            pa.array(category_id[facts.product[part]]),
+            pa.array(facts.price[part] * facts.quantity[part]),
         ]
         yield csv_lines(columns), part.stop - part.start
 
 
-def ecommerce_chunks(sales: Sales, catalog: Catalog) -> Iterator[tuple[bytes, int]]:
-    """ecommerce.csv: ``day,month,quarter,year,category,item,price`` for the ECOMMERCE_YEAR sales."""
-    start, stop = ecommerce_range(sales)
+def ecommerce_chunks(orders: Sales, catalog: Catalog) -> Iterator[tuple[bytes, int]]:
+    """ecommerce.csv: ``day,month,quarter,year,category,item,price``, one per sale line."""
     categories = pa.array([t.category for t in PRODUCT_TYPES])
     items = pa.array([t.item for t in PRODUCT_TYPES])
-    for part in _chunks(stop - start):
-        rows = slice(start + part.start, start + part.stop)
-        year, month, day = day_parts(sales.day[rows])
-        types = pa.array(catalog.type_index[sales.product[rows]])
+    for part in _chunks(len(orders)):
+        year, month, day = day_parts(orders.day[part])
+        types = pa.array(catalog.type_index[orders.product[part]])
         columns = [
             pa.array(day),
             pa.array(month),
@@ -141,14 +155,6 @@ def ecommerce_chunks(sales: Sales, catalog: Catalog) -> Iterator[tuple[bytes, in
             pa.array(year),
             categories.take(types),
             items.take(types),
-            pa.array(sales.price[rows] * sales.quantity[rows]),
+            pa.array(orders.price[part] * orders.quantity[part]),
         ]
         yield csv_lines(columns), part.stop - part.start
-
-
-def ecommerce_range(sales: Sales) -> tuple[int, int]:
-    """The sales lines of ECOMMERCE_YEAR: ``start:stop`` (sales are in time order)."""
-    years, _, _ = day_parts(np.arange(N_DAYS))
-    days = np.flatnonzero(years == ECOMMERCE_YEAR)
-    start, stop = np.searchsorted(sales.day, [days[0], days[-1] + 1])
-    return int(start), int(stop)

@@ -8,12 +8,16 @@ from dataclasses import dataclass
 # scale 1: one million OLTP sales rows; the other files grow with the scale, within floors that
 # keep tiny datasets (scale 0.001) useful: every product type, a few hundred searches and log lines
 SALES_PER_SCALE = 1_000_000
+FACTS_PER_SCALE = 300_000  # the course's FactSales.csv: about 300,000 rows
+ECOMMERCE_PER_SCALE = 70_000  # the course's ecommerce.csv: 68,003 rows
 PRODUCTS_PER_SCALE = 5_000
 CUSTOMERS_PER_SCALE = 100_000
 SEARCHES_PER_SCALE = 10_000
 LOG_LINES_PER_SCALE = 10_000
 
 MIN_SALES = 100
+MIN_FACTS = 100
+MIN_ECOMMERCE = 100
 MIN_PRODUCTS = 40
 MIN_CUSTOMERS = 50
 MIN_SEARCHES = 300
@@ -26,6 +30,8 @@ MAX_SCALE = 100.0
 @dataclass(frozen=True)
 class Sizes:
     sales: int
+    facts: int
+    ecommerce: int
     products: int
     customers: int
     searches: int
@@ -46,6 +52,8 @@ def sizes_for(scale: float) -> Sizes:
 
     return Sizes(
         sales=n(SALES_PER_SCALE, MIN_SALES),
+        facts=n(FACTS_PER_SCALE, MIN_FACTS),
+        ecommerce=n(ECOMMERCE_PER_SCALE, MIN_ECOMMERCE),
         products=n(PRODUCTS_PER_SCALE, MIN_PRODUCTS),
         customers=n(CUSTOMERS_PER_SCALE, MIN_CUSTOMERS),
         searches=n(SEARCHES_PER_SCALE, MIN_SEARCHES),
