@@ -10,6 +10,7 @@ that dies (kill -9) leaves ``running``; the next run, holding the ingest lock, m
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 import psycopg
@@ -22,13 +23,21 @@ from softcart.settings import Settings
 LOCK_SQL = "select pg_try_advisory_lock(hashtext('softcart.ingest'))"
 
 
-def acquire_lock(conn: psycopg.Connection[Any]) -> None:
-    """One ingest run at a time per warehouse (a session lock: released if the process dies)."""
-    row = conn.execute(LOCK_SQL).fetchone()
-    if not row or not row[0]:
-        raise IngestError(
-            "another `softcart ingest` is running against this warehouse; try again when it ends"
-        )
+def acquire_lock(conn: psycopg.Connection[Any], wait_seconds: float = 10.0) -> None:
+    """One ingest run at a time per warehouse (a session lock: released when its process dies).
+
+    Waits a little: the server notices a killed client's closed socket within moments.
+    """
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        row = conn.execute(LOCK_SQL).fetchone()
+        if row and row[0]:
+            return
+        if time.monotonic() >= deadline:
+            raise IngestError(
+                "another `softcart ingest` is running against this warehouse; try again when it ends"
+            )
+        time.sleep(0.2)
 
 
 def abandon_stale_runs(conn: psycopg.Connection[Any]) -> int:

@@ -1,0 +1,95 @@
+"""Bad records go to softcart_meta.ingest_rejects with stream, key, reason, payload and run id; the run
+goes on and counts them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ingest_helpers import (
+    ingest,
+    insert_sales,
+    last_stream_run,
+    mongo_collection,
+    mysql_exec,
+    pg_all,
+    pg_one,
+    sales_rows,
+)
+
+from ingest.cli import reconcile
+from softcart.settings import Settings
+
+
+def _rejects(settings: Settings, stream: str) -> list[tuple[Any, ...]]:
+    return pg_all(
+        settings,
+        "select key, reason, payload, run_id from softcart_meta.ingest_rejects where stream = %s order by key::text",
+        (stream,),
+    )
+
+
+def test_mysql_zero_dates_and_out_of_range_values(isolated: Settings) -> None:
+    # wider source columns than the raw contract, so out-of-range values can exist at the source
+    mysql_exec(
+        isolated,
+        "ALTER TABLE sales_data MODIFY price DECIMAL(20,2) NULL, MODIFY quantity BIGINT NOT NULL",
+    )
+    good = sales_rows(20)
+    bad = [
+        (21, 1, 1, "10.00", 1, "0000-00-00 00:00:00"),  # MySQL's zero date
+        (22, 1, 1, "10.00", 1, "2021-00-15 10:00:00"),  # zero month
+        (23, 1, 1, "123456789012.00", 1, "2021-01-01 00:00:00"),  # > numeric(12,2)
+        (24, 1, 1, "10.00", 3_000_000_000, "2021-01-01 00:00:00"),  # > integer
+    ]
+    insert_sales(isolated, good + bad + sales_rows(5, start=25))
+    assert ingest(isolated, "mysql_sales__sales_data") == 0
+    run = last_stream_run(isolated, "mysql_sales__sales_data")
+    assert (run["rows_read"], run["rows_written"], run["rows_rejected"]) == (29, 25, 4)
+    assert run["mark_after"] == "29"
+    rejects = _rejects(isolated, "mysql_sales__sales_data")
+    assert [r[0] for r in rejects] == ["21", "22", "23", "24"]
+    reasons = [r[1] for r in rejects]
+    assert reasons[0] == "timestamp: zero or invalid date 0000-00-00 00:00:00"
+    assert reasons[1].startswith("timestamp: zero or invalid date 2021-00-15")
+    assert reasons[2] == "price: 123456789012.00 out of range for numeric(12,2)"
+    assert reasons[3] == "quantity: 3000000000 out of range for integer"
+    assert rejects[0][2]["timestamp"] == "0000-00-00 00:00:00" and rejects[0][2]["rowid"] == 21
+    run_id = pg_one(isolated, "select max(run_id) from softcart_meta.ingest_runs")
+    assert {r[3] for r in rejects} == {run_id}
+    assert (
+        pg_one(isolated, "select count(*) from raw.mysql_sales__sales_data where rowid between 21 and 24")
+        == 0
+    )
+    # the next run does not reject them again (the mark is past them) and reconcile agrees
+    assert ingest(isolated, "mysql_sales__sales_data") == 0
+    assert len(_rejects(isolated, "mysql_sales__sales_data")) == 4
+    assert reconcile(isolated) == 0
+
+
+def test_mongo_string_screen_size_and_oversized_document(isolated: Settings) -> None:
+    coll = mongo_collection(isolated)
+    coll.insert_many(
+        [
+            {"type": "smart phone", "model": "ok1", "screen size": 6},
+            {"type": "smart phone", "model": "text size", "screen size": "6 inch"},
+            {"type": "laptop", "model": "huge", "screen size": 15, "manual": "x" * 1_200_000},
+            {"type": "laptop", "model": "ok2", "screen size": 15.6, "ram": "16GB", "hard disk": "1TB"},
+            {"type": "laptop", "model": "bad id", "screen size": 14, "product_id": "P-1"},
+        ]
+    )
+    assert ingest(isolated, "mongo_catalog__electronics") == 0
+    run = last_stream_run(isolated, "mongo_catalog__electronics")
+    assert (run["rows_read"], run["rows_written"], run["rows_rejected"]) == (5, 2, 3)
+    models = [
+        r[0] for r in pg_all(isolated, "select model from raw.mongo_catalog__electronics order by model")
+    ]
+    assert models == ["ok1", "ok2"]
+    rejects = {
+        r[2].get("model", "huge" if "bytes" in r[2] else None): r[1]
+        for r in _rejects(isolated, "mongo_catalog__electronics")
+    }
+    assert rejects["text size"] == "screen size: expected a number, got str '6 inch'"
+    assert rejects["bad id"] == "product_id: expected an integer, got str 'P-1'"
+    assert rejects["huge"].startswith("document is 1,200,")
+    assert rejects["huge"].endswith("more than max_document_bytes 1,048,576")
+    assert reconcile(isolated) == 0
