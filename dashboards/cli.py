@@ -24,7 +24,7 @@ def main(settings: Settings, out: Path | None = None, serve: bool = False, port:
         console.print(f"[red]error:[/] {exc}")
         return 1
     except psycopg.OperationalError as exc:
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        reason = " ".join(str(exc).split()) or type(exc).__name__
         console.print(
             f"[red]error:[/] cannot reach the warehouse at {settings.postgres.redacted}: {reason}"
             " (is it running? `softcart up`)"

@@ -59,11 +59,13 @@ group by 1, 2, 3, 4, 5
 order by 1, 2, 3, 4, 5
 """
 
+# sources without a time of sale (the course's files) have a date: fall back to it
 LATEST_SALE_SQL = """
-select source_system, max(sold_at) as latest_sale, count(*) as sales
-from marts.fct_sales
-group by source_system
-order by source_system
+select f.source_system, max(coalesce(f.sold_at, d.date_day::timestamp)) as latest_sale, count(*) as sales
+from marts.fct_sales as f
+left join marts.dim_date as d on d.date_key = f.date_key
+group by f.source_system
+order by f.source_system
 """
 
 REQUIRED_RELATIONS = (
