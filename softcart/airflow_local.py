@@ -71,9 +71,13 @@ def connection_uris(settings: Settings) -> dict[str, str]:
     }
 
 
-def airflow_env(settings: Settings, port: int = DEFAULT_PORT) -> dict[str, str]:
-    """The environment for every Airflow command of the project (standalone, ``dags test``, ``db migrate``)."""
-    home = airflow_home(settings)
+def airflow_env(settings: Settings, port: int = DEFAULT_PORT, home: Path | None = None) -> dict[str, str]:
+    """The environment for every Airflow command of the project (standalone, ``dags test``, ``db migrate``).
+
+    ``home`` overrides ``AIRFLOW_HOME`` (default ``<data dir>/airflow``): tests share one migrated
+    metadata database between settings that differ in their data dir.
+    """
+    home = home or airflow_home(settings)
     base_url = f"http://127.0.0.1:{port}"
     env = dict(settings.env)
     # anything AIRFLOW__* inherited from the caller would point at another installation
@@ -93,6 +97,8 @@ def airflow_env(settings: Settings, port: int = DEFAULT_PORT) -> dict[str, str]:
             "AIRFLOW_HOME": str(home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder(settings)),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            # rendering the dbt project with `dbt ls` can take 30 s on a busy laptop
+            "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base_url}/execution/",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
@@ -111,7 +117,29 @@ def airflow_env(settings: Settings, port: int = DEFAULT_PORT) -> dict[str, str]:
         }
     )
     env.update(connection_uris(settings))
+    env.update(dbt_profile_env(settings))
     return env
+
+
+def dbt_profile_env(settings: Settings) -> dict[str, str]:
+    """The variables ``profiles/profiles.yml`` reads (``SOFTCART_DBT_*``), for the Cosmos dbt tasks.
+
+    dbt's target and log paths are left to Cosmos (it runs each task in a temporary copy).
+    """
+    from softcart.dbt_runner import dbt_env
+
+    return {
+        key: value
+        for key, value in dbt_env(settings).items()
+        if key.startswith("SOFTCART_DBT_") or key == "DBT_SEND_ANONYMOUS_USAGE_STATS"
+    }
+
+
+def parse_dbt_project(settings: Settings) -> int:
+    """``dbt parse``: writes the manifest the ``softcart_elt`` DAG renders from (no database needed)."""
+    from softcart.dbt_runner import run_dbt
+
+    return run_dbt(settings, ["parse", "--quiet"])
 
 
 def run_airflow(
@@ -122,10 +150,11 @@ def run_airflow(
     capture: bool = False,
     timeout: float | None = None,
     extra_env: Mapping[str, str] | None = None,
+    home: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``airflow ARGS`` with the project's Airflow environment."""
-    airflow_home(settings).mkdir(parents=True, exist_ok=True)
-    env = airflow_env(settings, port)
+    env = airflow_env(settings, port, home)
+    Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
     if extra_env:
         env.update(extra_env)
     return subprocess.run(
@@ -139,9 +168,9 @@ def run_airflow(
     )
 
 
-def migrate(settings: Settings) -> subprocess.CompletedProcess[str]:
+def migrate(settings: Settings, home: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Create or upgrade the SQLite metadata database (idempotent)."""
-    return run_airflow(settings, ["db", "migrate"], capture=True)
+    return run_airflow(settings, ["db", "migrate"], capture=True, home=home)
 
 
 def dags_test(
@@ -151,6 +180,7 @@ def dags_test(
     conf: Mapping[str, object] | None = None,
     logical_date: str | None = None,
     timeout: float | None = None,
+    home: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``airflow dags test DAG_ID``: one full run in this process tree, no scheduler needed.
 
@@ -161,7 +191,7 @@ def dags_test(
         args.append(logical_date)
     if conf:
         args += ["--conf", json.dumps(conf)]
-    return run_airflow(settings, args, capture=True, timeout=timeout)
+    return run_airflow(settings, args, capture=True, timeout=timeout, home=home)
 
 
 def _port_in_use(port: int) -> bool:
@@ -187,6 +217,9 @@ def main(settings: Settings, port: int = DEFAULT_PORT) -> int:
     console.print(f"[bold]UI[/]               {url}  (user [bold]{ADMIN_USER}[/])")
     console.print(f"[bold]admin password[/]   in {password_file(settings)} (generated on the first start)")
     console.print("DAGs start paused: unpause and trigger them in the UI. Stop with Ctrl-C.")
+    console.print("parsing the dbt project (dbt parse) for the softcart_elt DAG ...")
+    if parse_dbt_project(settings) != 0:
+        console.print("[yellow]dbt parse failed[/]: the softcart_elt DAG falls back to `dbt ls` (slower)")
     env = airflow_env(settings, port)
     process = subprocess.Popen([airflow_executable(), "standalone"], env=env, cwd=settings.root)
     try:
