@@ -270,6 +270,7 @@ def run_export(
             "removed": [],
         }
 
+    clean_leftovers(lake)  # the emptied write-aside folders of this export
     seconds = time.perf_counter() - started
     manifest = {
         "export_id": export_id,

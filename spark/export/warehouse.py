@@ -71,7 +71,7 @@ def check_relations(conn: psycopg.Connection[Any], relations: Sequence[str]) -> 
 
 
 def latest_ingest_run_id(conn: psycopg.Connection[Any]) -> int | str | None:
-    """The id of the latest ingestion run (``softcart_meta.ingest_runs``), if ingestion ever ran."""
+    """The id of the latest succeeded ingestion run (``softcart_meta.ingest_runs``), if any."""
     if conn.execute("select to_regclass('softcart_meta.ingest_runs')").fetchone() == (None,):
         return None
     columns = {
@@ -81,10 +81,10 @@ def latest_ingest_run_id(conn: psycopg.Connection[Any]) -> int | str | None:
             "where table_schema = 'softcart_meta' and table_name = 'ingest_runs'"
         )
     }
-    column = next((c for c in ("run_id", "id", "_softcart_run_id") if c in columns), None)
-    if column is None:
+    if "run_id" not in columns:
         return None
-    row = conn.execute(f'select max("{column}") from softcart_meta.ingest_runs').fetchone()
+    where = " where status = 'succeeded'" if "status" in columns else ""
+    row = conn.execute(f"select max(run_id) from softcart_meta.ingest_runs{where}").fetchone()
     value = row[0] if row else None
     return value if value is None or isinstance(value, int) else str(value)
 

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import marts_data
+import psycopg
 import pytest
 
 from softcart.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+    from spark.export import ExportResult
 
 
 @pytest.fixture(scope="session")
@@ -34,17 +38,66 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     session.stop()
 
 
+def fresh_warehouse(stack: Settings, data_dir: Path) -> Settings:
+    """Settings for a fresh PostgreSQL database (warehouse schemas applied) on the test server and a fresh
+    data dir. The Spark area needs only the warehouse, so no MySQL or MongoDB database is made."""
+    from ingest.bootstrap import apply_warehouse_schemas
+
+    name = "t_spark_" + uuid.uuid4().hex[:10]
+    env = dict(stack.env)
+    env.update({"SOFTCART_DATA_DIR": str(data_dir), "SOFTCART_POSTGRES_DATABASE": name})
+    settings = load_settings(env)
+    pg = settings.postgres
+    with psycopg.connect(
+        host=pg.host, port=pg.port, user=pg.user, password=pg.password, dbname="postgres", autocommit=True
+    ) as conn:
+        conn.execute(f'create database "{name}"')
+    apply_warehouse_schemas(settings)
+    return settings
+
+
+def drop_warehouse(settings: Settings) -> None:
+    pg = settings.postgres
+    with psycopg.connect(
+        host=pg.host, port=pg.port, user=pg.user, password=pg.password, dbname="postgres", autocommit=True
+    ) as conn:
+        conn.execute(f'drop database if exists "{pg.database}" with (force)')
+
+
+@pytest.fixture
+def empty_warehouse(stack: Settings, tmp_path: Path) -> Iterator[Settings]:
+    """A fresh warehouse database without marts; the lake and landing in the test's data dir."""
+    settings = fresh_warehouse(stack, tmp_path / "data")
+    yield settings
+    drop_warehouse(settings)
+
+
 @pytest.fixture
 def marts() -> marts_data.Marts:
     return marts_data.build()
 
 
 @pytest.fixture
-def warehouse(isolated: Settings, marts: marts_data.Marts) -> Settings:
-    """Settings of a fresh database holding the small marts; the lake in the test's data dir."""
-    marts_data.create(isolated, marts)
-    return isolated
+def warehouse(empty_warehouse: Settings, marts: marts_data.Marts) -> Settings:
+    """A fresh warehouse holding the small marts."""
+    marts_data.create(empty_warehouse, marts)
+    return empty_warehouse
 
 
-def with_lake(settings: Settings, lake: Path) -> Settings:
-    return dataclasses.replace(settings, lake_url=str(lake))
+@dataclasses.dataclass(frozen=True)
+class Exported:
+    settings: Settings
+    marts: marts_data.Marts
+    export: ExportResult
+
+
+@pytest.fixture(scope="session")
+def exported(stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exported]:
+    """One warehouse with the small marts, exported once, shared by the Spark job tests (read-only)."""
+    from spark.export import run_export
+
+    settings = fresh_warehouse(stack, tmp_path_factory.mktemp("spark-exported"))
+    marts = marts_data.build()
+    marts_data.create(settings, marts)
+    yield Exported(settings, marts, run_export(settings))
+    drop_warehouse(settings)
