@@ -35,8 +35,11 @@ def mongo_collection(settings: Settings) -> pymongo.collection.Collection[dict[s
     return client[settings.mongo_database][settings.mongo_collection]
 
 
-def snapshot(settings: Settings) -> dict[str, Any]:
-    """Everything `softcart load` may write, in a comparable form."""
+def snapshot(settings: Settings, *, counters: bool = True) -> dict[str, Any]:
+    """Everything `softcart load` may write, in a comparable form.
+
+    ``counters=False`` leaves out the auto-increment counter, which InnoDB never rolls back (a
+    rolled-back load leaves the rows as they were but the next rowid higher)."""
     landing = settings.landing_dir
     files = (
         {p.name: p.read_bytes() for p in sorted(landing.iterdir()) if p.is_file()} if landing.exists() else {}
@@ -51,7 +54,8 @@ def snapshot(settings: Settings) -> dict[str, Any]:
         "sales_data": mysql_rows(settings, "SELECT * FROM sales_data ORDER BY rowid"),
         "customers": mysql_rows(settings, "SELECT * FROM customers ORDER BY customer_id"),
         "tables": sorted(r[0] for r in mysql_rows(settings, "SHOW TABLES")),
-        "auto_increment": mysql_rows(
+        "auto_increment": counters
+        and mysql_rows(
             settings,
             "SELECT auto_increment FROM information_schema.tables WHERE table_schema = %s"
             " AND table_name = 'sales_data'",

@@ -1,0 +1,190 @@
+"""Every bad input gets an error naming file, line and field, and leaves every target as it was."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from load_helpers import DatasetMaker, load, snapshot
+
+from softcart.load.cli import main
+from softcart.load.errors import LoadError
+from softcart.settings import Settings
+
+OLTP = "6739,76305,230,1,2020-09-05 16:20:03\n7460,81008,1455.50,4,2020-09-05 16:20:04\n6701,7556,1159,2,2020-09-05 16:20:05"
+CATALOG = (
+    '{"_id": {"$oid": "5f0000000000000000000001"}, "type": "laptop", "model": "a1", "screen size": 15}\n'
+    '{"type": "smart phone", "model": "p2", "screen size": 6}'
+)
+DIM_CATEGORY = "categoryid,category\n1,Electronics\n2,Books"
+
+
+def _replace_line(text: str, line: int, new: str) -> str:
+    lines = text.split("\n")
+    lines[line - 1] = new
+    return "\n".join(lines)
+
+
+BAD_CASES: dict[str, tuple[dict[str, str], str]] = {
+    "truncated line": (
+        {"oltpdata__csv": _replace_line(OLTP, 2, "7460,81008,1455")},
+        r"oltpdata\.csv:2: field 'quantity': missing",
+    ),
+    "non-numeric price": (
+        {"oltpdata__csv": _replace_line(OLTP, 3, "6701,7556,11x9,2,2020-09-05 16:20:05")},
+        r"oltpdata\.csv:3: field 'price': '11x9' is not a number",
+    ),
+    "non-numeric quantity": (
+        {"oltpdata__csv": _replace_line(OLTP, 1, "6739,76305,230,one,2020-09-05 16:20:03")},
+        r"oltpdata\.csv:1: field 'quantity': 'one' is not a non-negative integer",
+    ),
+    "non-numeric id": (
+        {"oltpdata__csv": _replace_line(OLTP, 2, "P7460,81008,1455,4,2020-09-05 16:20:04")},
+        r"oltpdata\.csv:2: field 'product_id'",
+    ),
+    "impossible timestamp": (
+        {"oltpdata__csv": _replace_line(OLTP, 3, "6701,7556,1159,2,2020-02-30 16:20:05")},
+        r"oltpdata\.csv:3: field 'timestamp': '2020-02-30 16:20:05' is not a valid timestamp",
+    ),
+    "timestamp in another format": (
+        {"oltpdata__csv": _replace_line(OLTP, 2, "7460,81008,1455,4,05/09/2020 16:20")},
+        r"oltpdata\.csv:2: field 'timestamp': '05/09/2020 16:20' is not a timestamp YYYY-MM-DD HH:MM:SS",
+    ),
+    "extra field": (
+        {"oltpdata__csv": _replace_line(OLTP, 2, "7460,81008,1455,4,2020-09-05 16:20:04,9")},
+        r"oltpdata\.csv:2: 6 fields, expected 5",
+    ),
+    "blank line inside": (
+        {"oltpdata__csv": _replace_line(OLTP, 2, "")},
+        r"oltpdata\.csv:2: empty line",
+    ),
+    "empty oltpdata": ({"oltpdata__csv": ""}, r"oltpdata\.csv: empty file"),
+    "empty catalog": ({"catalog__json": "\n"}, r"catalog\.json: empty file"),
+    "catalog line not JSON (with a good oltpdata)": (
+        {"oltpdata__csv": OLTP, "catalog__json": _replace_line(CATALOG, 2, '{"type": "laptop", "model": ')},
+        r"catalog\.json:2: not JSON",
+    ),
+    "catalog line not an object": (
+        {"catalog__json": CATALOG + '\n["laptop"]'},
+        r"catalog\.json:3: a JSON list, expected an object",
+    ),
+    "file input with a truncated line (with good sources)": (
+        {
+            "oltpdata__csv": OLTP,
+            "catalog__json": CATALOG.split("\n")[1],
+            "DimCategory__csv": "categoryid,category\n1,Electronics\n2",
+        },
+        r"DimCategory\.csv:3: field 'category'",
+    ),
+    "file input without its header": (
+        {"DimCategory__csv": "1,Electronics\n2,Books"},
+        r"DimCategory\.csv:1: header '1,Electronics', expected categoryid,category",
+    ),
+    "customers with a non-numeric id": (
+        {"customers__csv": "customer_id,country\n1,France\nx2,Spain"},
+        r"customers\.csv:3: field 'customer_id': 'x2'",
+    ),
+    "sales.sql with a non-numeric value": (
+        {
+            "sales__sql": "INSERT INTO `sales_data` (`rowid`, `product_id`, `customer_id`, `quantity`) VALUES\n"
+            "(104, 8972, 58516,  5),\n(105, 7905, 'abc',  2);\n"
+        },
+        r"sales\.sql:3: field 'customer_id': 'abc' is not a non-negative integer",
+    ),
+    "sales.sql cut in the middle of a row": (
+        {
+            "sales__sql": "INSERT INTO `sales_data` (`rowid`, `product_id`, `customer_id`, `quantity`) VALUES\n"
+            "(104, 8972, 58516,  5),\n(105, 7905, 59"
+        },
+        r"sales\.sql:3: malformed row",
+    ),
+    "sales.sql with a row too short": (
+        {
+            "sales__sql": "INSERT INTO `sales_data` (`rowid`, `product_id`, `customer_id`, `quantity`) VALUES\n"
+            "(104, 8972, 58516,  5),\n(105, 7905, 59794);\n"
+        },
+        r"sales\.sql:3: field 'quantity': 3 values, expected 4",
+    ),
+    "sales.sql with no rows": ({"sales__sql": "-- nothing here\nCOMMIT;\n"}, r"sales\.sql: no INSERT INTO"),
+}
+
+
+@pytest.fixture
+def loaded_baseline(isolated: Settings, make_dataset: DatasetMaker) -> Settings:
+    """Targets that already hold rows, so "unchanged" means something."""
+    load(isolated, make_dataset(oltpdata__csv=OLTP, catalog__json=CATALOG, DimCategory__csv=DIM_CATEGORY))
+    return isolated
+
+
+# the checks run before anything is written, the same way with and without --replace: a few cases
+# also run with --replace to prove that
+WITH_REPLACE = (
+    "truncated line",
+    "catalog line not JSON (with a good oltpdata)",
+    "sales.sql with a row too short",
+)
+
+
+@pytest.mark.parametrize(
+    ("case", "replace"),
+    [(c, False) for c in BAD_CASES] + [(c, True) for c in WITH_REPLACE],
+    ids=[c for c in BAD_CASES] + [f"{c} --replace" for c in WITH_REPLACE],
+)
+def test_bad_file_is_named_and_nothing_changes(
+    loaded_baseline: Settings, make_dataset: DatasetMaker, case: str, replace: bool
+) -> None:
+    files, message = BAD_CASES[case]
+    dataset = make_dataset(**files)
+    before = snapshot(loaded_baseline)
+    with pytest.raises(LoadError, match=message):
+        load(loaded_baseline, dataset, replace=replace)
+    assert snapshot(loaded_baseline) == before
+
+
+def test_failure_while_writing_undoes_mysql_and_mongo(
+    loaded_baseline: Settings, make_dataset: DatasetMaker
+) -> None:
+    """The file checks pass; MongoDB then refuses a document whose _id exists already: the MySQL rows
+    (loaded first, not committed) and the catalog documents inserted before it are undone."""
+    clash = '{"_id": {"$oid": "5f0000000000000000000001"}, "type": "tablet", "model": "t1"}'
+    dataset = make_dataset(
+        oltpdata__csv=OLTP,
+        catalog__json='{"type": "tablet", "model": "t0"}\n' + clash,
+        DimDate__csv="dateid,date,Year,Quarter,QuarterName,Month,Monthname,Day,Weekday,WeekdayName\n"
+        "1,2019-01-01,2019,1,Q1,1,January,1,3,Tuesday",
+    )
+    before = snapshot(loaded_baseline, counters=False)
+    with pytest.raises(LoadError, match=r"catalog\.json:2: field '_id': MongoDB rejected the document"):
+        load(loaded_baseline, dataset)
+    assert snapshot(loaded_baseline, counters=False) == before
+
+
+def test_failure_while_writing_with_replace_keeps_the_old_data(
+    loaded_baseline: Settings, make_dataset: DatasetMaker
+) -> None:
+    twice = '{"_id": {"$oid": "5f00000000000000000000aa"}, "type": "tablet", "model": "t1"}'
+    dataset = make_dataset(oltpdata__csv=OLTP, catalog__json=twice + "\n" + twice)
+    before = snapshot(loaded_baseline)
+    with pytest.raises(LoadError, match=r"catalog\.json:2: field '_id'"):
+        load(loaded_baseline, dataset, replace=True)
+    assert snapshot(loaded_baseline) == before  # no leftover __softcart_new table or collection
+
+
+def test_missing_dataset_dir(isolated: Settings, tmp_path: Path) -> None:
+    with pytest.raises(LoadError, match=r"nope: dataset directory does not exist"):
+        load(isolated, tmp_path / "nope")
+
+
+def test_dataset_dir_with_no_known_file(isolated: Settings, make_dataset: DatasetMaker) -> None:
+    with pytest.raises(LoadError, match=r"no known dataset file in it \(expected any of: sales\.sql"):
+        load(isolated, make_dataset(notes__txt="hello", **{"oltpdata__CSV": "1,2,3,4,2020-01-01 00:00:00"}))
+
+
+def test_main_prints_the_error_and_returns_1(
+    loaded_baseline: Settings, make_dataset: DatasetMaker, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dataset = make_dataset(oltpdata__csv=_replace_line(OLTP, 2, "7460,81008,abc,4,2020-09-05 16:20:04"))
+    assert main(loaded_baseline, dataset, replace=False) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert "load failed: oltpdata.csv:2: field 'price': 'abc' is not a number" in out
+    assert main(loaded_baseline, make_dataset(oltpdata__csv=OLTP), replace=False) == 0
