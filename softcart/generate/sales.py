@@ -5,8 +5,9 @@ made by the same process from the same catalog, customers and calendar:
 
 * ``oltpdata.csv``: the web shop's OLTP log, one line per sale, ascending timestamps.
 * ``FactSales.csv``: the partner marketplaces' sales as the course's warehouse keeps them, one
-  fact per sale line: ``orderid`` 1.., ``dateid`` = DimDate id of the sale's day, ``countryid`` = the
-  customer's country, ``categoryid`` = the product type's category, ``amount`` = price × quantity.
+  fact per sale line: ``orderid`` 1.., ``dateid`` = DimDate id of the sale's day,
+  ``countryid`` = the customer's country, ``categoryid`` = the product type's category,
+  ``amount`` = price × quantity.
 * ``ecommerce.csv``: the mobile app's ECOMMERCE_YEAR sales, for the dashboards: ``category`` and
   ``item`` of the product's type, ``price`` = price × quantity (the line's total).
 """
@@ -54,9 +55,9 @@ class Sales:
     def __len__(self) -> int:
         return len(self.seconds)
 
-    @property
-    def day(self) -> np.ndarray:
-        return self.seconds // SECONDS_PER_DAY
+    def day(self, part: slice) -> np.ndarray:
+        """Day index (0 = FIRST_DAY) of the lines in ``part``."""
+        return self.seconds[part] // SECONDS_PER_DAY
 
 
 def day_weights() -> np.ndarray:
@@ -133,7 +134,7 @@ def fact_sales_chunks(facts: Sales, catalog: Catalog, customers: Customers) -> I
     for part in _chunks(len(facts)):
         columns = [
             pa.array(np.arange(part.start + 1, part.stop + 1, dtype=np.int64)),
-            pa.array(facts.day[part] + 1),
+            pa.array(facts.day(part) + 1),
             pa.array(customers.country_index[facts.customer[part]] + 1),
             pa.array(category_id[facts.product[part]]),
             pa.array(facts.price[part] * facts.quantity[part]),
@@ -146,7 +147,7 @@ def ecommerce_chunks(orders: Sales, catalog: Catalog) -> Iterator[tuple[bytes, i
     categories = pa.array([t.category for t in PRODUCT_TYPES])
     items = pa.array([t.item for t in PRODUCT_TYPES])
     for part in _chunks(len(orders)):
-        year, month, day = day_parts(orders.day[part])
+        year, month, day = day_parts(orders.day(part))
         types = pa.array(catalog.type_index[orders.product[part]])
         columns = [
             pa.array(day),
