@@ -50,3 +50,13 @@ def test_market_sizes_name_real_dimcountry_countries() -> None:
     from softcart.generate.world import BIG_MARKETS, COUNTRIES
 
     assert set(BIG_MARKETS) <= set(COUNTRIES)
+
+
+def test_dbt_seed_maps_every_generated_type_to_its_category() -> None:
+    # the warehouse derives a catalog product's category from this seed: it must match the world
+    import csv
+
+    seed = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "item_type_categories.csv"
+    with seed.open(encoding="utf-8", newline="") as f:
+        mapping = {row["item_type"]: row["category_name"] for row in csv.DictReader(f)}
+    assert {t.name: t.category for t in PRODUCT_TYPES}.items() <= mapping.items()
