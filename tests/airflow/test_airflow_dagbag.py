@@ -1,0 +1,96 @@
+"""The DAG files: they import cleanly, carry tags, owners, retries and timeouts, and match the project."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from airflow_testenv import TEST_API_PORT
+
+from softcart.airflow_local import airflow_env, parse_dbt_project
+from softcart.settings import PROJECT_ROOT, Settings
+
+DAGS = PROJECT_ROOT / "dags"
+REPORT_SCRIPT = Path(__file__).with_name("dagbag_report.py")
+
+
+@pytest.fixture(scope="module")
+def dagbag(airflow_settings: Settings, airflow_home: Path) -> dict[str, Any]:
+    # the DAG renders dbt from the manifest that `softcart airflow` writes with `dbt parse`
+    assert parse_dbt_project(airflow_settings) == 0
+    done = subprocess.run(
+        [sys.executable, str(REPORT_SCRIPT), str(DAGS)],
+        env=airflow_env(airflow_settings, TEST_API_PORT, home=airflow_home),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-5000:]
+    report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return report
+
+
+def test_every_dag_file_imports_without_errors(dagbag: dict[str, Any]) -> None:
+    assert dagbag["import_errors"] == {}
+    dag_files = {str(p) for p in DAGS.glob("*.py") if "airflow" in p.read_text()}
+    assert dag_files == set(dagbag["files"])
+    assert {"process_web_log", "softcart_elt"} <= set(dagbag["dags"])
+
+
+def test_every_dag_has_tags_owners_retries_and_timeouts(dagbag: dict[str, Any]) -> None:
+    for dag_id, dag in dagbag["dags"].items():
+        assert dag["tags"], dag_id
+        assert dag["tasks"], dag_id
+        for task_id, task in dag["tasks"].items():
+            where = f"{dag_id}.{task_id}"
+            if task["operator"] == "EmptyOperator":
+                continue  # Cosmos renders ephemeral dbt models as placeholders that run nothing
+            assert task["owner"] not in ("", "airflow"), where
+            assert task["retries"] >= 1, where
+            assert task["execution_timeout"] and task["execution_timeout"] > 0, where
+
+
+def test_process_web_log_is_the_course_task(dagbag: dict[str, Any]) -> None:
+    dag = dagbag["dags"]["process_web_log"]
+    tasks = dag["tasks"]
+    assert list(tasks) == ["extract_data", "transform_data", "load_data"]
+    assert tasks["transform_data"]["upstream"] == ["extract_data"]
+    assert tasks["load_data"]["upstream"] == ["transform_data"]
+
+
+def test_softcart_elt_covers_every_stream_and_dbt_model(dagbag: dict[str, Any]) -> None:
+    dag = dagbag["dags"]["softcart_elt"]
+    tasks = dag["tasks"]
+    assert dag["params"] == ["dataset", "full_refresh"]
+
+    streams = yaml.safe_load((PROJECT_ROOT / "ingest" / "streams.yml").read_text())["streams"]
+    for stream in streams:
+        if stream["kind"] in ("mysql", "mongo"):
+            task = tasks[f"ingest.{stream['name']}"]
+            assert task["retries"] >= 3 and task["retry_exponential_backoff"], stream["name"]
+    assert "ingest.files" in tasks
+
+    models = {p.stem for p in (PROJECT_ROOT / "dbt_project" / "models").rglob("*.sql")}
+    dbt_tasks = [t for t in tasks if t.startswith("dbt.")]
+    for model in models:
+        assert any(t.startswith(f"dbt.{model}") for t in dbt_tasks), model
+    # tests right after each (non-ephemeral) model
+    for task_id in dbt_tasks:
+        if task_id.endswith(".run"):
+            test_id = task_id.removesuffix(".run") + ".test"
+            if test_id in tasks:
+                assert task_id in tasks[test_id]["upstream"]
+
+    # the order of the layers
+    ingest_tasks = [t for t in tasks if t.startswith("ingest.")]
+    assert tasks[ingest_tasks[0]]["upstream"] == ["load_sources"]
+    assert tasks["reconcile"]["upstream"] == [ingest_tasks[-1]]
+    assert tasks["export"]["upstream"] and all(u.startswith("dbt.") for u in tasks["export"]["upstream"])
+    assert tasks["spark.search_terms"]["upstream"] == ["export"]
+    assert tasks["dashboard"]["upstream"] == ["spark.forecast"]
