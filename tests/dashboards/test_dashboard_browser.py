@@ -6,7 +6,7 @@ test database's marts.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import dashboard_marts as marts_fixture
@@ -83,7 +83,8 @@ def expected_kpis(settings: Settings, **filters: str) -> dict[str, str]:
         f" count(distinct f.country_key) filter (where f.country_key <> -1) {FROM} where {cond}",
         params,
     )
-    aov = (Decimal(round(cents(revenue) * 100 / priced)) / 100) if priced else Decimal(0)
+    # average order value in cents, rounded half up like the page's Math.round
+    aov = (cents(revenue) * 100 / priced).to_integral_value(ROUND_HALF_UP) / 100 if priced else Decimal(0)
     return {
         "revenue": str(cents(revenue)),
         "orders": str(orders),
@@ -305,3 +306,23 @@ def test_health_panel_shows_the_last_ingestion_run(
     assert page.is_visible("#health-streams-box")
     assert dashboard.console.errors == []
     dashboard.screenshot("dashboard-health.png")
+
+
+def test_served_page_works_over_http(marts: Settings, tmp_path: Path, dashboard: Dashboard) -> None:
+    """`--serve` serves the same folder: the page loads over http with no error (not even a favicon 404)."""
+    import threading
+
+    from dashboards.serve import make_server
+
+    index = build(marts, tmp_path)
+    server = make_server(index.parent, port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        dashboard.page.unroute("**/*")
+        dashboard.page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+        dashboard.wait_ready()
+        assert dashboard.console.errors == []
+        assert dashboard.kpis() == expected_kpis(marts, year="2021")
+    finally:
+        server.shutdown()
+        server.server_close()
