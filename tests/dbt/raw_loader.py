@@ -89,7 +89,8 @@ def load_dataset(conn: psycopg.Connection, dataset: Path, run_id: int = 1) -> di
             _data_bytes(oltp),
         )
         cur = conn.execute(
-            "insert into raw.mysql_sales__sales_data select"
+            "insert into raw.mysql_sales__sales_data (rowid, product_id, customer_id, price, quantity,"
+            ' "timestamp", _softcart_run_id, _softcart_loaded_at) select'
             " coalesce((select max(rowid) from raw.mysql_sales__sales_data), 0) + line,"
             f" product_id, customer_id, price, quantity, ts, {stamp} from oltp_in"
         )
@@ -101,21 +102,24 @@ def load_dataset(conn: psycopg.Connection, dataset: Path, run_id: int = 1) -> di
         conn.execute(f"create temp table {table}_in (like raw.{table}) on commit drop")
         cols = ", ".join(f'"{c}"' for c in columns)
         _copy(conn, f"copy {table}_in ({cols}) from stdin (format csv, header true)", _data_bytes(path))
-        cur = conn.execute(f"insert into raw.{table} select {cols}, {stamp} from {table}_in")
+        cur = conn.execute(
+            f"insert into raw.{table} ({cols}, _softcart_run_id, _softcart_loaded_at)"
+            f" select {cols}, {stamp} from {table}_in"
+        )
         rows[table] = cur.rowcount
     for name, (table, columns) in LINE_FILES.items():
         path = dataset / name
         if not path.exists():
             continue
         cols = ", ".join(f'"{c}"' for c in columns)
-        conn.execute(
-            f"create temp table {table}_in (line bigserial, "
-            + ", ".join(f'"{c}" text' for c in columns)
-            + ") on commit drop"
-        )
+        conn.execute(f"create temp table {table}_in (like raw.{table}) on commit drop")
+        conn.execute(f"alter table {table}_in add column line_number bigserial")
         _copy(conn, f"copy {table}_in ({cols}) from stdin (format csv, header true)", _data_bytes(path))
         # line 1 is the header: the first data row is line 2
-        cur = conn.execute(f"insert into raw.{table} select line + 1, {cols}, {stamp} from {table}_in")
+        cur = conn.execute(
+            f"insert into raw.{table} (_line, {cols}, _softcart_run_id, _softcart_loaded_at)"
+            f" select line_number + 1, {cols}, {stamp} from {table}_in"
+        )
         rows[table] = cur.rowcount
     catalog = dataset / "catalog.json"
     if catalog.exists():

@@ -1,10 +1,6 @@
 -- One row per day from the first to the last date any sale or course file carries, with every
 -- attribute computed from the date itself (correct quarters; weekday with Sunday = 1 like the
 -- course's DimDate), plus the unknown member -1 for facts without a date.
-{%- set month_names = ['January', 'February', 'March', 'April', 'May', 'June', 'July',
-    'August', 'September', 'October', 'November', 'December'] %}
-{%- set weekday_names = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday',
-    'Saturday'] %}
 {%- set empty_range = var('softcart_empty_date_range') %}
 
 with oltp_dates as (
@@ -32,6 +28,19 @@ date_range as (
         coalesce(min(date_day), cast('{{ empty_range[0] }}' as date)) as first_day,
         coalesce(max(date_day), cast('{{ empty_range[1] }}' as date)) as last_day
     from all_dates
+),
+
+month_names (month_number, month_name) as (
+    values
+    (1, 'January'), (2, 'February'), (3, 'March'), (4, 'April'), (5, 'May'), (6, 'June'),
+    (7, 'July'), (8, 'August'), (9, 'September'), (10, 'October'), (11, 'November'),
+    (12, 'December')
+),
+
+weekday_names (weekday_number, weekday_name) as (
+    values
+    (1, 'Sunday'), (2, 'Monday'), (3, 'Tuesday'), (4, 'Wednesday'), (5, 'Thursday'),
+    (6, 'Friday'), (7, 'Saturday')
 ),
 
 digits (digit) as (
@@ -66,35 +75,28 @@ parts as (
         cast(extract(year from date_day) as integer) as year_number,
         cast(extract(month from date_day) as integer) as month_number,
         cast(extract(day from date_day) as integer) as day_number,
+        cast((extract(month from date_day) - 1) / 3 + 1 as integer) as quarter_number,
         {{ weekday_sunday_1('date_day') }} as weekday_number
     from spine
 ),
 
 days as (
     select
-        {{ date_key('date_day') }} as date_key,
-        date_day,
-        year_number as year,
-        cast((month_number - 1) / 3 + 1 as integer) as quarter,
-        cast('Q' || cast(cast((month_number - 1) / 3 + 1 as integer) as char(1)) as varchar(7)) as quarter_name,
-        month_number as month,
-        cast(
-            case month_number
-                {%- for name in month_names %}
-                when {{ loop.index }} then '{{ name }}'
-                {%- endfor %}
-            end as varchar(9)
-        ) as month_name,
-        day_number as day,
-        weekday_number as weekday,
-        cast(
-            case weekday_number
-                {%- for name in weekday_names %}
-                when {{ loop.index }} then '{{ name }}'
-                {%- endfor %}
-            end as varchar(9)
-        ) as weekday_name
+        {{ date_key('parts.date_day') }} as date_key,
+        parts.date_day,
+        parts.year_number as year,
+        parts.quarter_number as quarter,
+        cast('Q' || cast(parts.quarter_number as char(1)) as varchar(7)) as quarter_name,
+        parts.month_number as month,
+        cast(month_names.month_name as varchar(9)) as month_name,
+        parts.day_number as day,
+        parts.weekday_number as weekday,
+        cast(weekday_names.weekday_name as varchar(9)) as weekday_name
     from parts
+    inner join month_names
+        on parts.month_number = month_names.month_number
+    inner join weekday_names
+        on parts.weekday_number = weekday_names.weekday_number
 ),
 
 unknown_member as (

@@ -137,8 +137,8 @@ ecommerce_facts as (
         ecommerce_sales.loaded_at
     from ecommerce_sales
     left join dim_item
-        on {{ ecommerce_item_natural_key('ecommerce_sales.category_name', 'ecommerce_sales.item_name') }}
-        = dim_item.item_natural_key
+        on dim_item.item_natural_key = {{ ecommerce_item_natural_key(
+            'ecommerce_sales.category_name', 'ecommerce_sales.item_name') }}
 ),
 
 all_facts as (

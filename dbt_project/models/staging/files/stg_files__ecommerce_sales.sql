@@ -6,7 +6,8 @@ with source as (
 ranked as (
     select
         cast("_line" as bigint) as line_number,
-        {{ date_from_parts('cast(year as integer)', 'cast(month as integer)', 'cast(day as integer)') }} as sale_date,
+        {{ date_from_parts(
+            'cast(year as integer)', 'cast(month as integer)', 'cast(day as integer)') }} as sale_date,
         cast(nullif(trim(category), '') as varchar(100)) as category_name,
         cast(nullif(trim(item), '') as varchar(200)) as item_name,
         cast(price as decimal(12, 2)) as price,

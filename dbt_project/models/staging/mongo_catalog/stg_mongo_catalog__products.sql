@@ -40,8 +40,8 @@ ranked as (
     select
         parsed.*,
         row_number() over (
-            partition by coalesce(cast(product_id as varchar(64)), document_id)
-            order by loaded_at desc, document_id desc
+            partition by coalesce(cast(parsed.product_id as varchar(64)), parsed.document_id)
+            order by parsed.loaded_at desc, parsed.document_id desc
         ) as duplicate_rank
     from parsed
 ),
