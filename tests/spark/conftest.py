@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,11 +16,9 @@ from softcart.settings import Settings, load_settings
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-    from spark.export import ExportResult
-
 
 @pytest.fixture(scope="session")
-def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
+def spark_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     """One local Spark session shared by every Spark test (starting one costs seconds)."""
     from spark.session import build_session
 
@@ -84,20 +81,13 @@ def warehouse(empty_warehouse: Settings, marts: marts_data.Marts) -> Settings:
     return empty_warehouse
 
 
-@dataclasses.dataclass(frozen=True)
-class Exported:
-    settings: Settings
-    marts: marts_data.Marts
-    export: ExportResult
-
-
 @pytest.fixture(scope="session")
-def exported(stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exported]:
+def exported(stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[marts_data.Exported]:
     """One warehouse with the small marts, exported once, shared by the Spark job tests (read-only)."""
     from spark.export import run_export
 
     settings = fresh_warehouse(stack, tmp_path_factory.mktemp("spark-exported"))
     marts = marts_data.build()
     marts_data.create(settings, marts)
-    yield Exported(settings, marts, run_export(settings))
+    yield marts_data.Exported(settings, marts, run_export(settings))
     drop_warehouse(settings)

@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 
 from softcart.settings import Settings
+from spark.export import ExportResult
 
 DDL = """
 create schema if not exists marts;
@@ -55,6 +56,15 @@ ITEMS = {
 class Marts:
     dates: list[date]
     facts: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Exported:
+    """A warehouse holding :class:`Marts`, and the result of exporting it to the lake."""
+
+    settings: Settings
+    marts: Marts
+    export: ExportResult
 
 
 def build(n_facts: int = 600, seed: int = 7, years: tuple[int, ...] = (2019, 2020, 2021)) -> Marts:
