@@ -34,6 +34,8 @@ def parse_catalog(path: Path, progress: Progress | None = None, name: str | None
             raise located(name, lineno, None, "empty line (expected one JSON object a line)")
         try:
             document = json_util.loads(line) if '"$' in line else json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise located(name, lineno, None, f"not JSON (column {exc.colno}: {exc.msg})") from None
         except ValueError as exc:
             raise located(name, lineno, None, f"not JSON: {exc}") from None
         if not isinstance(document, dict):
