@@ -132,7 +132,6 @@ class Server:
                 f"port {self.url.port} on {self.url.host} is taken by a process that is not the project's "
                 f"{self.name} server; choose another with SOFTCART_{self.name.upper()}_PORT"
             )
-        self.home.mkdir(parents=True, exist_ok=True)
         self.start()
         wait_until(self.ping, f"{self.name} on {self.url.host}:{self.url.port}", timeout, self.log)
         return "started"
@@ -187,6 +186,7 @@ class MariaDB(Server):
             ["mariadbd", "/usr/sbin/mariadbd", "mysqld", "/usr/sbin/mysqld"], "mariadb-server", "mariadbd"
         )
         user_args = ["--user=root"] if is_root() else []
+        self.home.mkdir(parents=True, exist_ok=True)
         if not (self.datadir / "mysql").exists():
             install = _which(
                 ["mariadb-install-db", "mysql_install_db"], "mariadb-server", "mariadb-install-db"
@@ -256,7 +256,8 @@ class PostgreSQL(Server):
 
     @property
     def datadir(self) -> Path:
-        return self.home / "data"
+        # resolved: as root the home may be a symlink whose parents `postgres` cannot traverse
+        return self.home.resolve() / "data"
 
     def _as_server_user(self, cmd: list[str]) -> list[str]:
         return ["runuser", "-u", "postgres", "--", *cmd] if is_root() else cmd
@@ -311,7 +312,7 @@ class PostgreSQL(Server):
             )
         self._prepare_home()
         if not (self.datadir / "PG_VERSION").exists():
-            tmp = self.home / "data.init"
+            tmp = self.home.resolve() / "data.init"
             shutil.rmtree(tmp, ignore_errors=True)
             result = subprocess.run(
                 self._as_server_user(
@@ -337,7 +338,7 @@ class PostgreSQL(Server):
             f"-c listen_addresses=127.0.0.1 -p {self.url.port} -c unix_socket_directories='' "
             "-c shared_buffers=256MB -c max_wal_size=2GB -c max_connections=200"
         )
-        log = self.home / "postgres.log"
+        log = self.log
         result = subprocess.run(
             self._as_server_user(
                 [
@@ -362,7 +363,7 @@ class PostgreSQL(Server):
 
     @property
     def log(self) -> Path:
-        return self.home / "postgres.log"
+        return self.home.resolve() / "postgres.log"
 
     def pid(self) -> int | None:
         return _read_pid(self.datadir / "postmaster.pid")
@@ -413,7 +414,7 @@ class SecantusDB(Server):
                 )
             exe = Path(found)
         storage = self.home / "data"
-        storage.mkdir(parents=True, exist_ok=True)
+        storage.mkdir(parents=True, exist_ok=True)  # also makes self.home
         _spawn(
             [
                 str(exe),
