@@ -175,6 +175,7 @@ class MariaDB(Server):
                 user=self.url.user or "root",
                 password=self.url.password or "",
                 connect_timeout=2,
+                read_timeout=2,
             )
         except pymysql.MySQLError:
             return False
@@ -273,9 +274,7 @@ class PostgreSQL(Server):
                 shutil.chown(self.home, "postgres", "postgres")
             return
         self.home.parent.mkdir(parents=True, exist_ok=True)
-        probe = subprocess.run(
-            ["runuser", "-u", "postgres", "--", "test", "-w", "-a", "-x", str(self.home.parent)]
-        )
+        probe = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", str(self.home.parent)])
         if probe.returncode == 0:
             self.home.mkdir()
         else:
