@@ -124,10 +124,18 @@ def status(settings: Settings, as_json: bool = False, runs: int = 5) -> int:
         out.print(table)
         if last:
             rt = Table(title="last ingestion runs")
-            keys = list(last[0].keys())
-            for k in keys:
-                rt.add_column(str(k))
+            for col in ("run", "status", "started (UTC)", "s", "read", "written", "rejected", "error"):
+                rt.add_column(col, overflow="fold")
             for r in last:
-                rt.add_row(*(str(r.get(k, "")) for k in keys))
+                rt.add_row(
+                    str(r.get("run_id")),
+                    str(r.get("status")),
+                    str(r.get("started_at", ""))[:19].replace("T", " "),
+                    f"{float(r.get('seconds') or 0):.1f}",
+                    f"{int(r.get('read') or 0):,}",
+                    f"{int(r.get('written') or 0):,}",
+                    f"{int(r.get('rejected') or 0):,}",
+                    str(r.get("error") or ""),
+                )
             out.print(rt)
     return 0 if all(s["answers"] for s in services) else 1
