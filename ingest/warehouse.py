@@ -64,3 +64,24 @@ def add_column(conn: psycopg.Connection[Any], stream: Stream, name: str, type_: 
             table_ident(stream), ident(name), sql.SQL(type_)
         )
     )
+
+
+def drop_primary_key(conn: psycopg.Connection[Any], stream: Stream) -> str | None:
+    """Drop the table's primary key constraint (in the run's transaction); returns its name."""
+    row = conn.execute(
+        "select conname from pg_constraint where conrelid = %s::regclass and contype = 'p'",
+        (f'"{stream.schema}"."{stream.table}"',),
+    ).fetchone()
+    if not row:
+        return None
+    conn.execute(sql.SQL("alter table {} drop constraint {}").format(table_ident(stream), ident(str(row[0]))))
+    return str(row[0])
+
+
+def restore_primary_key(conn: psycopg.Connection[Any], stream: Stream, name: str) -> None:
+    """Re-create the primary key (one sorted index build; fails the run on a duplicate key)."""
+    conn.execute(
+        sql.SQL("alter table {} add constraint {} primary key ({})").format(
+            table_ident(stream), ident(name), ident(stream.primary_key)
+        )
+    )

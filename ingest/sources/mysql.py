@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import shutil
 import subprocess
@@ -33,7 +32,14 @@ from ingest.errors import SourceError
 from ingest.rejects import Reject, write_rejects
 from ingest.sources.csv_file import copy_file, sha256_of
 from ingest.state import drop_state, read_state, write_state
-from ingest.warehouse import add_column, existing_columns, ident, table_ident
+from ingest.warehouse import (
+    add_column,
+    drop_primary_key,
+    existing_columns,
+    ident,
+    restore_primary_key,
+    table_ident,
+)
 
 INT_TYPES = {"tinyint", "smallint", "mediumint", "int", "integer", "bigint"}
 DECIMAL_TYPES = {"decimal", "numeric"}
@@ -142,6 +148,11 @@ def pg_type_for(col: SourceColumn) -> str:
 # --- per column: the expression that prints COPY text, and the predicate of a bad value ----------
 
 
+def text_escape(expr: str) -> str:
+    """``expr`` with backslash, tab, newline and carriage return escaped for COPY text."""
+    return rf"REPLACE(REPLACE(REPLACE(REPLACE({expr}, '\\', '\\\\'), '\t', '\\t'), '\n', '\\n'), '\r', '\\r')"
+
+
 def copy_expr(col: Column, src: SourceColumn | None) -> str:
     if src is None:
         return r"'\\N'"  # declared but absent in the source: NULL
@@ -154,9 +165,7 @@ def copy_expr(col: Column, src: SourceColumn | None) -> str:
     elif t in INT_TYPES | DECIMAL_TYPES | FLOAT_TYPES | DATE_TYPES or t == "year":
         expr = c
     else:
-        expr = (
-            rf"REPLACE(REPLACE(REPLACE(REPLACE({c}, '\\', '\\\\'), '\t', '\\t'), '\n', '\\n'), '\r', '\\r')"
-        )
+        expr = text_escape(c)
     return rf"IFNULL({expr}, '\\N')" if src.nullable else expr
 
 
@@ -289,32 +298,6 @@ def make_plan(
     return Plan(columns=columns, bad=bad, login=login)
 
 
-def read_rejects(
-    conn: pymysql.connections.Connection[Any], plan: Plan, stream: Stream, lo: int | None, hi: int
-) -> list[Reject]:
-    if not plan.bad:
-        return []
-    cursor = q(plan.columns[0][1].name)  # type: ignore[union-attr]
-    reason = "CASE " + " ".join(f"WHEN COALESCE({p}, 0) THEN {r}" for p, r in plan.bad) + " END"
-    payload = (
-        "JSON_OBJECT("
-        + ", ".join(
-            f"{lit(s.name)}, "
-            + (f"CAST({q(s.name)} AS CHAR)" if s.data_type in DATE_TYPES | BINARY_TYPES else q(s.name))
-            for _, s in plan.columns
-            if s is not None
-        )
-        + ")"
-    )
-    where = f"{cursor} <= {hi}" + (f" AND {cursor} > {lo}" if lo is not None else "")
-    with conn.cursor() as cur:
-        cur.execute(
-            f"SELECT {cursor}, {reason}, {payload} FROM {q(stream.source)}"
-            f" WHERE {where} AND ({plan.bad_predicate}) ORDER BY {cursor}"
-        )
-        return [Reject(str(r[0]), str(r[1]), json.loads(r[2])) for r in cur.fetchall()]
-
-
 def _client() -> str:
     for name in ("mariadb", "mysql"):
         path = shutil.which(name)
@@ -325,33 +308,116 @@ def _client() -> str:
     )
 
 
-def copy_batch(
-    ctx: RunContext, stream: Stream, plan: Plan, lo: int | None, hi: int, limit: int, freeze: bool
-) -> tuple[int, int | None]:
-    """One extract query piped into one COPY. Returns (rows, last cursor value)."""
-    login = plan.login
+REJECT_MARK = b"!"  # a line starting with it is a rejected row: !<key>!<reason>\t<the row's fields>
+
+
+def unescape(field: bytes) -> str | None:
+    """A COPY-text field back to its value (``\\N`` is NULL)."""
+    if field == b"\\N":
+        return None
+    text = field.decode("utf-8", "replace")
+    if "\\" not in text:
+        return text
+    out, i = [], 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            nxt = text[i + 1]
+            out.append({"t": "\t", "n": "\n", "r": "\r"}.get(nxt, nxt))
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def parse_reject(line: bytes, names: list[str]) -> Reject:
+    first, _, rest = line[1:].partition(b"\t")
+    key, _, reason = first.partition(REJECT_MARK)
+    fields = rest.split(b"\t") if rest else []
+    payload: dict[str, str | None] = {names[0]: key.decode()}
+    payload.update({n: unescape(f) for n, f in zip(names[1:], fields, strict=False)})
+    return Reject(key.decode(), unescape(reason) or "rejected", payload)
+
+
+class LineSplitter:
+    """Splits the client's output into COPY data and rejected rows, holding back a partial last line.
+
+    The fast path (no marker in a chunk) costs two C-level searches per megabyte; only chunks that
+    hold a rejected row are cut into lines.
+    """
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        self.rest = b""
+        self.rejects: list[Reject] = []
+        self.rows = 0  # lines seen, rejected ones included
+        self.last_line = b""
+
+    def feed(self, chunk: bytes) -> bytes:
+        buf = self.rest + chunk if self.rest else chunk
+        cut = buf.rfind(b"\n") + 1
+        self.rest = buf[cut:]
+        data = buf[:cut]
+        if not data:
+            return b""
+        self.rows += data.count(b"\n")
+        start = data.rfind(b"\n", 0, len(data) - 1) + 1
+        self.last_line = data[start : start + 80]
+        if not data.startswith(REJECT_MARK) and b"\n" + REJECT_MARK not in data:
+            return data
+        kept = []
+        for line in data.split(b"\n")[:-1]:
+            if line.startswith(REJECT_MARK):
+                self.rejects.append(parse_reject(line, self.names))
+            else:
+                kept.append(line)
+        return b"".join(x + b"\n" for x in kept)
+
+    @property
+    def last_key(self) -> int | None:
+        if not self.rows:
+            return None
+        head = self.last_line.lstrip(REJECT_MARK)
+        end = min((i for i in (head.find(b"\t"), head.find(REJECT_MARK)) if i >= 0), default=len(head))
+        return int(head[:end])
+
+
+def extract_query(plan: Plan, stream: Stream, run_id: int, lo: int | None, hi: int, limit: int) -> str:
     cursor = q(plan.columns[0][1].name)  # type: ignore[union-attr]
     where = f"{cursor} <= {hi}" + (f" AND {cursor} > {lo}" if lo is not None else "")
+    select = plan.select_list(run_id)
     if plan.bad:
-        where += f" AND NOT ({plan.bad_predicate})"
-    query = (
+        # a row that cannot be landed comes in-band: its first field is !<key>!<reason> (one scan)
+        reason = "CASE " + " ".join(f"WHEN COALESCE({p}, 0) THEN {r}" for p, r in plan.bad) + " END"
+        first, _, others = select.partition(", ")
+        select = (
+            f"IF({plan.bad_predicate}, CONCAT('!', {cursor}, '!', {text_escape(reason)}), {first}), {others}"
+        )
+    return (
         "SET SESSION sql_mode = '', time_zone = '+00:00';"
-        f" SELECT {plan.select_list(ctx.run_id)} FROM {q(stream.source)} WHERE {where}"
-        f" ORDER BY {cursor} LIMIT {limit}"
+        f" SELECT {select} FROM {q(stream.source)} WHERE {where} ORDER BY {cursor} LIMIT {limit}"
     )
+
+
+def copy_batch(
+    ctx: RunContext, stream: Stream, plan: Plan, lo: int | None, hi: int, limit: int, freeze: bool
+) -> tuple[int, int | None, list[Reject]]:
+    """One extract query piped into one COPY. Returns (rows written, last cursor value, rejects)."""
+    login = plan.login
+    query = extract_query(plan, stream, ctx.run_id, lo, hi, limit)
     cmd = [
         _client(), "--no-defaults", "--protocol=TCP", f"--host={login.host}", f"--port={login.port}",
         f"--user={login.user}", f"--database={login.database}", "--default-character-set=utf8mb4",
         "--batch", "--raw", "--quick", "--skip-column-names", "--execute", query,
     ]  # fmt: skip
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "MYSQL_PWD": login.password}
-    targets = sql.SQL(", ").join([ident(c.name) for c, _ in plan.columns] + [ident("_softcart_run_id")])
+    names = [c.name for c, _ in plan.columns]
+    targets = sql.SQL(", ").join([ident(n) for n in names] + [ident("_softcart_run_id")])
     statement = sql.SQL("copy {} ({}) from stdin{}").format(
         table_ident(stream), targets, sql.SQL(" with (freeze)" if freeze else "")
     )
-    rows = 0
-    head = b""
-    ended_nl = True
+    lines = LineSplitter(names)
     with tempfile.TemporaryFile() as errors:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors, env=env)
         assert proc.stdout is not None
@@ -362,32 +428,24 @@ def copy_batch(
             with ctx.conn.cursor() as cur, cur.copy(statement) as cp:
                 first = True
                 while chunk := os.read(fd, PIPE_BYTES):
-                    cp.write(chunk)
-                    n = chunk.count(b"\n")
-                    rows += n
-                    ctx.progress(None, n)
-                    idx = chunk.rfind(b"\n", 0, len(chunk) - 1)
-                    if idx >= 0:
-                        head = chunk[idx + 1 : idx + 65]
-                    elif ended_nl:
-                        head = chunk[:64]
-                    elif len(head) < 64:
-                        head = (head + chunk)[:64]
-                    ended_nl = chunk.endswith(b"\n")
+                    before = lines.rows
+                    data = lines.feed(chunk)
+                    if data:
+                        cp.write(data)
+                    ctx.progress(None, lines.rows - before)
                     if first:
                         first = False
                         crash_point(ctx.settings, "extract")
                 # the client's exit status decides: a cut stream must never be committed
-                if proc.wait() != 0:
+                if proc.wait() != 0 or lines.rest:
                     errors.seek(0)
-                    message = errors.read().decode("utf-8", "replace").strip()
+                    message = errors.read().decode("utf-8", "replace").strip() or "output ended mid-row"
                     raise SourceError(f"MySQL {login.database}.{stream.source}: extract failed: {message}")
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-    last = int(head.split(b"\t", 1)[0]) if rows else None
-    return rows, last
+    return lines.rows - len(lines.rejects), lines.last_key if lines.rows else None, lines.rejects
 
 
 def run_mysql_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> None:
@@ -400,9 +458,12 @@ def run_mysql_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> N
         seed_mark = state.seed_mark if state else None
         mark: int | None = int(state.mark) if state and state.mark is not None else None
         fresh = state is None  # never ingested, or --full-refresh: rebuild the table
+        primary_key = None
         if fresh:
             drop_state(ctx, stream)
             ctx.conn.execute(b"truncate " + table_ident(stream).as_bytes(ctx.conn))
+            # an empty table loads faster without its index; it is rebuilt (sorted, once) below
+            primary_key = drop_primary_key(ctx.conn, stream)
             if stream.seed and not ctx.full_refresh:
                 mark = _seed(ctx, stream, result)
                 seed_mark = str(mark) if mark is not None else None
@@ -417,19 +478,25 @@ def run_mysql_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> N
             result.mark_after = str(mark) if mark is not None else result.mark_before
             if fresh:
                 write_state(ctx, stream, result.mark_after, seed_mark)
+            if primary_key:
+                restore_primary_key(ctx.conn, stream, primary_key)
             return
         ctx.progress(hi - mark if mark is not None else hi, 0)
-        rejects = read_rejects(conn, plan, stream, mark, hi)
+        rejects: list[Reject] = []
         lo = mark
         # FREEZE: rows written into a table emptied in this same transaction skip later vacuum work
         freeze = fresh and result.rows_seeded == 0
         while True:
-            n, last = copy_batch(ctx, stream, plan, lo, hi, stream.batch_rows, freeze)
+            n, last, bad = copy_batch(ctx, stream, plan, lo, hi, stream.batch_rows, freeze)
             result.rows_written += n
-            if n < stream.batch_rows or last is None:
+            rejects += bad
+            if n + len(bad) < stream.batch_rows or last is None:
                 break
             lo = last
             crash_point(ctx.settings, "between_batches")
+        if primary_key:
+            restore_primary_key(ctx.conn, stream, primary_key)
+            primary_key = None
         result.rows_rejected += write_rejects(ctx, stream.name, rejects)
         result.rows_read = result.rows_written + len(rejects)
         result.mark_after = str(hi)

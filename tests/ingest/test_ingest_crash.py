@@ -37,12 +37,12 @@ def _mongo_docs(n: int, start: int = 0) -> list[dict[str, object]]:
 @pytest.mark.parametrize("point", ["extract", "between_batches", "before_commit", "after_commit"])
 def test_kill_at_a_point_then_rerun_is_exact(isolated: Settings, point: str) -> None:
     settings = with_env(isolated, SOFTCART_INGEST_BATCH_ROWS="1000")
-    insert_sales(settings, sales_rows(2500))
-    mongo_collection(settings).insert_many(_mongo_docs(300))
+    insert_sales(settings, sales_rows(1500))
+    mongo_collection(settings).insert_many(_mongo_docs(40))
     assert ingest(settings, "mysql_sales__sales_data", "mongo_catalog__electronics") == 0
     marks_before = pg_all(settings, "select stream, mark from softcart_meta.ingest_state order by 1")
-    insert_sales(settings, sales_rows(4000, start=2501))
-    mongo_collection(settings).insert_many(_mongo_docs(200, start=300))
+    insert_sales(settings, sales_rows(2500, start=1501))
+    mongo_collection(settings).insert_many(_mongo_docs(30, start=40))
 
     proc = ingest_process(settings, *STREAMS, SOFTCART_INGEST_CRASH_AT=point)
     out, _ = proc.communicate(timeout=120)
@@ -53,15 +53,15 @@ def test_kill_at_a_point_then_rerun_is_exact(isolated: Settings, point: str) -> 
     marks = pg_all(settings, "select stream, mark from softcart_meta.ingest_state order by 1")
     if point == "after_commit":
         assert status == "succeeded"  # the outcome committed with the rows
-        assert count == 6500
+        assert count == 4000
     else:
         assert status == "running"  # died before recording an outcome ...
-        assert count == 2500  # ... and published nothing
+        assert count == 1500  # ... and published nothing
         assert marks == marks_before
 
     assert ingest(settings, "mysql_sales__sales_data", "mongo_catalog__electronics") == 0
     assert raw_sales(settings) == source_sales(settings)
-    assert pg_one(settings, "select count(*) from raw.mongo_catalog__electronics") == 500
+    assert pg_one(settings, "select count(*) from raw.mongo_catalog__electronics") == 70
     statuses = [
         r[0] for r in pg_all(settings, "select status from softcart_meta.ingest_runs order by run_id")
     ]
@@ -70,14 +70,14 @@ def test_kill_at_a_point_then_rerun_is_exact(isolated: Settings, point: str) -> 
 
 
 def test_sigkill_at_random_moments(isolated: Settings) -> None:
-    settings = with_env(isolated, SOFTCART_INGEST_BATCH_ROWS="20000")
-    insert_sales(settings, sales_rows(150_000))
+    settings = with_env(isolated, SOFTCART_INGEST_BATCH_ROWS="10000")
+    insert_sales(settings, sales_rows(60_000))
     rng = random.Random()
     seed = rng.randrange(1_000_000)
     rng.seed(seed)
     for attempt in range(3):
         if attempt:
-            insert_sales(settings, sales_rows(20_000, start=150_001 + (attempt - 1) * 20_000))
+            insert_sales(settings, sales_rows(10_000, start=60_001 + (attempt - 1) * 10_000))
         proc = ingest_process(settings, "-s", "mysql_sales__sales_data")
         # wait for the run to start, then kill it at a random moment of its work
         deadline = time.monotonic() + 60
@@ -85,7 +85,7 @@ def test_sigkill_at_random_moments(isolated: Settings) -> None:
             if pg_one(settings, "select count(*) from softcart_meta.ingest_runs where status = 'running'"):
                 break
             time.sleep(0.05)
-        time.sleep(rng.uniform(0.0, 0.8))
+        time.sleep(rng.uniform(0.0, 0.6))
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=60)
     assert ingest(settings, "mysql_sales__sales_data") == 0, f"seed {seed}"

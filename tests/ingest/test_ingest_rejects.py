@@ -53,7 +53,7 @@ def test_mysql_zero_dates_and_out_of_range_values(isolated: Settings) -> None:
     assert reasons[1].startswith("timestamp: zero or invalid date 2021-00-15")
     assert reasons[2] == "price: 123456789012.00 out of range for numeric(12,2)"
     assert reasons[3] == "quantity: 3000000000 out of range for integer"
-    assert rejects[0][2]["timestamp"] == "0000-00-00 00:00:00" and rejects[0][2]["rowid"] == 21
+    assert rejects[0][2]["timestamp"] == "0000-00-00 00:00:00" and rejects[0][2]["rowid"] == "21"
     run_id = pg_one(isolated, "select max(run_id) from softcart_meta.ingest_runs")
     assert {r[3] for r in rejects} == {run_id}
     assert (
