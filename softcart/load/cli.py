@@ -12,6 +12,7 @@ their ``rowid``) and ``oltpdata.csv`` rows get the next auto-increment values af
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -54,6 +55,11 @@ class Loaded:
     file: str
     target: str
     rows: int
+    seconds: float = 0.0  # time spent writing it (checks not included)
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
 
 
 def _progress(console: Console) -> Progress:
@@ -128,32 +134,50 @@ def write_dataset(
         apply_source_schemas(settings)
     db = settings.mysql.database or "sales"
     loaded: list[Loaded] = []
-    mysql = MysqlLoad(settings, replace=replace) if use_mysql else None
-    mongo = MongoLoad(settings, replace=replace) if use_mongo else None
+    mysql: MysqlLoad | None = None
+    mongo: MongoLoad | None = None
     staged: list[landing.StagedFile] = []
+
+    def timed(file: str, target: str, description: str, total: int | None, run: Callable[..., int]) -> None:
+        started = time.perf_counter()
+        with _task(progress, description, total) as advance:
+            rows = run(advance)
+        loaded.append(Loaded(file, target, rows, time.perf_counter() - started))
+
     try:
-        if mysql is not None:
+        if use_mysql:
+            mysql = MysqlLoad(settings, replace=replace)
             mysql.begin()
-            if checked.sales_dump is not None:
-                with _task(progress, "loading sales.sql", None):
-                    rows = mysql.load_sales_dump(checked.sales_dump)
-                loaded.append(Loaded("sales.sql", f"MySQL {db}.sales_data", rows))
-            if checked.sales_csv is not None:
-                with _task(progress, "loading oltpdata.csv (LOAD DATA)", None):
-                    rows = mysql.load_sales_csv(checked.sales_csv)
-                loaded.append(Loaded("oltpdata.csv", f"MySQL {db}.sales_data", rows))
-            if checked.customers is not None:
-                rows = mysql.load_customers(checked.customers)
-                loaded.append(Loaded("customers.csv", f"MySQL {db}.customers", rows))
-        if mongo is not None:
+            sales = f"MySQL {db}.sales_data"
+            if (dump := checked.sales_dump) is not None:
+                timed("sales.sql", sales, "loading sales.sql", None, lambda _: mysql.load_sales_dump(dump))
+            if (oltp := checked.sales_csv) is not None:
+                timed(
+                    "oltpdata.csv",
+                    sales,
+                    "LOAD DATA oltpdata.csv",
+                    None,
+                    lambda _: mysql.load_sales_csv(oltp),
+                )
+            if (customers := checked.customers) is not None:
+                target = f"MySQL {db}.customers"
+                timed(
+                    "customers.csv",
+                    target,
+                    "LOAD DATA customers.csv",
+                    None,
+                    lambda _: mysql.load_customers(customers),
+                )
+        if use_mongo:
+            mongo = MongoLoad(settings, replace=replace)
             mongo.begin()
-            if checked.catalog is not None:
-                total = len(checked.catalog.documents)
-                with _task(progress, "loading catalog.json", total) as advance:
-                    rows = mongo.load(checked.catalog, advance)
+            if (catalog := checked.catalog) is not None:
                 target = f"MongoDB {settings.mongo_database}.{settings.mongo_collection}"
-                loaded.append(Loaded("catalog.json", target, rows))
+                total = len(catalog.documents)
+                timed("catalog.json", target, "loading catalog.json", total, lambda a: mongo.load(catalog, a))
+        started = time.perf_counter()
         staged = landing.stage(settings.landing_dir, checked.inputs, checked.dataset)
+        staging_seconds = time.perf_counter() - started
         if mysql is not None:
             mysql.commit()
     except BaseException:
@@ -169,12 +193,20 @@ def write_dataset(
     try:
         if mongo is not None:
             mongo.commit()
+    except Exception as exc:
+        landing.discard(staged)
+        raise LoadError(
+            "MySQL is loaded but swapping in the catalog failed; run the load again with --replace"
+            f" ({_describe(settings, exc)})"
+        ) from exc
     finally:
         if mongo is not None:
             mongo.close()
     landing.publish(settings.landing_dir, staged, replace=replace)
+    share = staging_seconds / max(1, sum(i.path.stat().st_size for i in checked.inputs))
     for item in checked.inputs:
-        loaded.append(Loaded(item.path.name, f"landing/{item.path.name}", item.rows))
+        seconds = share * item.path.stat().st_size
+        loaded.append(Loaded(item.path.name, f"landing/{item.path.name}", item.rows, seconds))
     return loaded
 
 
@@ -208,8 +240,12 @@ def summary_table(loaded: list[Loaded], replace: bool) -> Table:
     table.add_column("file")
     table.add_column("target")
     table.add_column("rows", justify="right")
+    table.add_column("seconds", justify="right")
+    table.add_column("rows/s", justify="right")
     for item in loaded:
-        table.add_row(item.file, item.target, f"{item.rows:,}")
+        database = not item.target.startswith("landing/")
+        rate = f"{item.rows_per_second:,.0f}" if database and item.seconds >= 0.001 else ""
+        table.add_row(item.file, item.target, f"{item.rows:,}", f"{item.seconds:.2f}", rate)
     return table
 
 

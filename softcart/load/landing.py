@@ -42,28 +42,41 @@ def read_manifest(landing: Path) -> dict[str, dict[str, Any]]:
 
 
 def stage(landing: Path, inputs: list[FileInput], dataset: Path) -> list[StagedFile]:
+    """Copy each file to a hidden name in ``landing`` (with its checksum); nothing is left on failure."""
     landing.mkdir(parents=True, exist_ok=True)
     staged: list[StagedFile] = []
-    for item in inputs:
-        name = item.path.name
-        tmp = landing / f".{name}.{os.getpid()}.tmp"
-        digest = hashlib.sha256()
-        size = 0
+    try:
+        for item in inputs:
+            staged.append(_stage_one(landing, item, dataset))
+    except BaseException:
+        discard(staged)
+        raise
+    return staged
+
+
+def _stage_one(landing: Path, item: FileInput, dataset: Path) -> StagedFile:
+    name = item.path.name
+    tmp = landing / f".{name}.{os.getpid()}.tmp"
+    digest = hashlib.sha256()
+    size = 0
+    try:
         with item.path.open("rb") as src, tmp.open("wb") as dst:
             while chunk := src.read(1 << 20):
                 digest.update(chunk)
                 dst.write(chunk)
                 size += len(chunk)
-        entry = {
-            "file": name,
-            "bytes": size,
-            "sha256": digest.hexdigest(),
-            "rows": item.rows,
-            "registered_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "dataset": str(dataset.resolve()),
-        }
-        staged.append(StagedFile(name=name, tmp=tmp, entry=entry))
-    return staged
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    entry = {
+        "file": name,
+        "bytes": size,
+        "sha256": digest.hexdigest(),
+        "rows": item.rows,
+        "registered_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "dataset": str(dataset.resolve()),
+    }
+    return StagedFile(name=name, tmp=tmp, entry=entry)
 
 
 def publish(landing: Path, staged: list[StagedFile], *, replace: bool) -> None:
