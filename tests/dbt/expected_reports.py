@@ -30,7 +30,7 @@ class Sale:
     amount: Decimal | None
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
+def csv_rows(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
 
@@ -53,7 +53,7 @@ def read_sales(
             if "product_id" in doc:
                 product_type[int(doc["product_id"])] = doc["type"]
     customers: dict[int, str | None] = {
-        int(r["customer_id"]): (r["country"].strip() or None) for r in _rows(dataset / "customers.csv")
+        int(r["customer_id"]): (r["country"].strip() or None) for r in csv_rows(dataset / "customers.csv")
     }
     customers.update(extra_customers or {})
 
@@ -82,10 +82,10 @@ def read_sales(
             )
         )
 
-    dates = {r["dateid"]: dt.date.fromisoformat(r["date"]) for r in _rows(dataset / "DimDate.csv")}
-    countries = {r["countryid"]: r["country"] for r in _rows(dataset / "DimCountry.csv")}
-    course_categories = {r["categoryid"]: r["category"] for r in _rows(dataset / "DimCategory.csv")}
-    for r in _rows(dataset / "FactSales.csv"):
+    dates = {r["dateid"]: dt.date.fromisoformat(r["date"]) for r in csv_rows(dataset / "DimDate.csv")}
+    countries = {r["countryid"]: r["country"] for r in csv_rows(dataset / "DimCountry.csv")}
+    course_categories = {r["categoryid"]: r["category"] for r in csv_rows(dataset / "DimCategory.csv")}
+    for r in csv_rows(dataset / "FactSales.csv"):
         day = dates.get(r["dateid"])
         sales.append(
             Sale(
@@ -96,7 +96,7 @@ def read_sales(
                 Decimal(r["amount"]),
             )
         )
-    for r in _rows(dataset / "ecommerce.csv"):
+    for r in csv_rows(dataset / "ecommerce.csv"):
         sales.append(Sale("ecommerce", int(r["year"]), UNKNOWN, r["category"], Decimal(r["price"])))
     return sales
 

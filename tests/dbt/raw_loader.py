@@ -99,7 +99,7 @@ def load_dataset(conn: psycopg.Connection, dataset: Path, run_id: int = 1) -> di
         path = dataset / name
         if not path.exists():
             continue
-        conn.execute(f"create temp table {table}_in (like raw.{table}) on commit drop")
+        conn.execute(f"create temp table {table}_in on commit drop as select * from raw.{table} with no data")
         cols = ", ".join(f'"{c}"' for c in columns)
         _copy(conn, f"copy {table}_in ({cols}) from stdin (format csv, header true)", _data_bytes(path))
         cur = conn.execute(
@@ -112,7 +112,7 @@ def load_dataset(conn: psycopg.Connection, dataset: Path, run_id: int = 1) -> di
         if not path.exists():
             continue
         cols = ", ".join(f'"{c}"' for c in columns)
-        conn.execute(f"create temp table {table}_in (like raw.{table}) on commit drop")
+        conn.execute(f"create temp table {table}_in on commit drop as select * from raw.{table} with no data")
         conn.execute(f"alter table {table}_in add column line_number bigserial")
         _copy(conn, f"copy {table}_in ({cols}) from stdin (format csv, header true)", _data_bytes(path))
         # line 1 is the header: the first data row is line 2
@@ -123,23 +123,23 @@ def load_dataset(conn: psycopg.Connection, dataset: Path, run_id: int = 1) -> di
         rows[table] = cur.rowcount
     catalog = dataset / "catalog.json"
     if catalog.exists():
+        conn.execute(
+            "create temp table catalog_in on commit drop as"
+            " select _id, document, type, model from raw.mongo_catalog__electronics with no data"
+        )
+        count = 0
         with conn.cursor() as cur:
-            with cur.copy(
-                "copy raw.mongo_catalog__electronics (_id, document, type, model, _softcart_run_id)"
-                " from stdin"
-            ) as copy:
-                count = 0
+            with cur.copy("copy catalog_in (_id, document, type, model) from stdin") as copy:
                 for number, line in enumerate(catalog.read_text().splitlines(), start=1):
                     if not line.strip():
                         continue
                     doc = json.loads(line)
-                    copy.write_row(
-                        (document_id(number, line), json.dumps(doc), doc.get("type"), doc.get("model"), run_id)
-                    )
+                    copy.write_row((document_id(number, line), json.dumps(doc), doc.get("type"), doc.get("model")))
                     count += 1
             cur.execute(
-                "update raw.mongo_catalog__electronics set _softcart_loaded_at = now()"
-                " where _softcart_loaded_at is null"
+                "insert into raw.mongo_catalog__electronics (_id, document, type, model,"
+                f" _softcart_run_id, _softcart_loaded_at) select _id, document, type, model, {stamp}"
+                " from catalog_in"
             )
         rows["mongo_catalog__electronics"] = count
     return rows

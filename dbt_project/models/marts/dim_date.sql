@@ -75,7 +75,7 @@ parts as (
         cast(extract(year from date_day) as integer) as year_number,
         cast(extract(month from date_day) as integer) as month_number,
         cast(extract(day from date_day) as integer) as day_number,
-        cast((extract(month from date_day) - 1) / 3 + 1 as integer) as quarter_number,
+        (cast(extract(month from date_day) as integer) - 1) / 3 + 1 as quarter_number,
         {{ weekday_sunday_1('date_day') }} as weekday_number
     from spine
 ),
