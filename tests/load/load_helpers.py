@@ -93,3 +93,36 @@ class DatasetMaker:
             data = body.encode() if isinstance(body, str) else body
             (folder / name).write_bytes(data)
         return folder
+
+
+def source_settings(stack: Settings, data_dir: Path) -> Settings:
+    """Settings for fresh MySQL and MongoDB source databases on the test servers (no PostgreSQL:
+    the loader does not use it), with the source schemas applied."""
+    import uuid
+
+    from softcart.load.bootstrap import apply_source_schemas
+    from softcart.settings import load_settings
+
+    name = "tl_" + uuid.uuid4().hex[:10]
+    env = dict(stack.env)
+    env.update(
+        {"SOFTCART_DATA_DIR": str(data_dir), "SOFTCART_MYSQL_DATABASE": name, "SOFTCART_MONGO_DATABASE": name}
+    )
+    settings = load_settings(env)
+    apply_source_schemas(settings)
+    return settings
+
+
+def drop_sources(settings: Settings) -> None:
+    my = settings.mysql
+    conn = pymysql.connect(host=my.host, port=my.port, user=my.user or "root", password=my.password or "")
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{my.database}`")
+    finally:
+        conn.close()
+    client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(settings.mongo.raw)
+    try:
+        client.drop_database(settings.mongo_database)
+    finally:
+        client.close()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from load_helpers import DatasetMaker, load, snapshot
+from load_helpers import DatasetMaker, drop_sources, load, snapshot, source_settings
 
 from softcart.load.cli import main
 from softcart.load.errors import LoadError
@@ -109,11 +110,27 @@ BAD_CASES: dict[str, tuple[dict[str, str], str]] = {
 }
 
 
+BASELINE = {"oltpdata__csv": OLTP, "catalog__json": CATALOG, "DimCategory__csv": DIM_CATEGORY}
+
+
 @pytest.fixture
 def loaded_baseline(isolated: Settings, make_dataset: DatasetMaker) -> Settings:
     """Targets that already hold rows, so "unchanged" means something."""
-    load(isolated, make_dataset(oltpdata__csv=OLTP, catalog__json=CATALOG, DimCategory__csv=DIM_CATEGORY))
+    load(isolated, make_dataset(**BASELINE))
     return isolated
+
+
+@pytest.fixture(scope="module")
+def shared_baseline(
+    stack: Settings, tmp_path_factory: pytest.TempPathFactory, capstone: Path
+) -> Iterator[Settings]:
+    """One baseline for the cases the file checks reject: they must not write, and each case
+    proves it by comparing snapshots (a case that wrote would fail, not hide)."""
+    root = tmp_path_factory.mktemp("load-baseline")
+    settings = source_settings(stack, root / "data")
+    load(settings, DatasetMaker(root, capstone)(**BASELINE))
+    yield settings
+    drop_sources(settings)
 
 
 # the checks run before anything is written, the same way with and without --replace: a few cases
@@ -131,14 +148,15 @@ WITH_REPLACE = (
     ids=[c for c in BAD_CASES] + [f"{c} --replace" for c in WITH_REPLACE],
 )
 def test_bad_file_is_named_and_nothing_changes(
-    loaded_baseline: Settings, make_dataset: DatasetMaker, case: str, replace: bool
+    shared_baseline: Settings, make_dataset: DatasetMaker, case: str, replace: bool
 ) -> None:
     files, message = BAD_CASES[case]
     dataset = make_dataset(**files)
-    before = snapshot(loaded_baseline)
+    before = snapshot(shared_baseline)
+    assert before["sales_data"] and before["documents"] and before["landing"]
     with pytest.raises(LoadError, match=message):
-        load(loaded_baseline, dataset, replace=replace)
-    assert snapshot(loaded_baseline) == before
+        load(shared_baseline, dataset, replace=replace)
+    assert snapshot(shared_baseline) == before
 
 
 def test_failure_while_writing_undoes_mysql_and_mongo(
@@ -170,14 +188,19 @@ def test_failure_while_writing_with_replace_keeps_the_old_data(
     assert snapshot(loaded_baseline) == before  # no leftover __softcart_new table or collection
 
 
-def test_missing_dataset_dir(isolated: Settings, tmp_path: Path) -> None:
+def test_missing_dataset_dir(shared_baseline: Settings, tmp_path: Path) -> None:
+    before = snapshot(shared_baseline)
     with pytest.raises(LoadError, match=r"nope: dataset directory does not exist"):
-        load(isolated, tmp_path / "nope")
+        load(shared_baseline, tmp_path / "nope")
+    assert snapshot(shared_baseline) == before
 
 
-def test_dataset_dir_with_no_known_file(isolated: Settings, make_dataset: DatasetMaker) -> None:
+def test_dataset_dir_with_no_known_file(shared_baseline: Settings, make_dataset: DatasetMaker) -> None:
     with pytest.raises(LoadError, match=r"no known dataset file in it \(expected any of: sales\.sql"):
-        load(isolated, make_dataset(notes__txt="hello", **{"oltpdata__CSV": "1,2,3,4,2020-01-01 00:00:00"}))
+        load(
+            shared_baseline,
+            make_dataset(notes__txt="hello", **{"oltpdata__CSV": "1,2,3,4,2020-01-01 00:00:00"}),
+        )
 
 
 def test_main_prints_the_error_and_returns_1(
