@@ -99,15 +99,17 @@ def _fit(
     predicted = model.transform(assembler.transform(future)).drop("features")
     output = lake.spark_path("results", "forecast", name)
     predicted.coalesce(1).write.mode("overwrite").parquet(output)
+    summary = model.summary
+    rows = int(summary.numInstances)
     fit = Fit(
         name,
         features,
         [float(c) for c in model.coefficients],
         float(model.intercept),
-        training.count(),
-        float(model.summary.r2) if training.count() > 2 else None,
+        rows,
+        float(summary.r2) if rows > 2 else None,
         model_path,
-        [r.asDict() for r in spark.read.parquet(output).orderBy(*future.columns).collect()],  # horizon rows
+        [r.asDict() for r in predicted.orderBy(*future.columns).collect()],  # the horizon: a few rows
         output,
     )
     training.unpersist()

@@ -73,14 +73,10 @@ def run(
     rows = df.count()
     first_rows = [row.asDict() for row in df.take(5)]
     schema = [(f.name, f.dataType.simpleString()) for f in df.schema.fields]
-    term_count = df.filter(F.col("searchterm") == term).count()
-    top_rows = (
-        df.groupBy("searchterm")
-        .count()
-        .orderBy(F.desc("count"), F.asc("searchterm"))
-        .limit(top)
-        .collect()  # N rows
-    )
+    counts = df.groupBy("searchterm").count().cache()  # one pass serves the term count and the top N
+    found = counts.where(F.col("searchterm") == term).first()
+    term_count = int(found["count"]) if found is not None else 0
+    top_rows = counts.orderBy(F.desc("count"), F.asc("searchterm")).limit(top).collect()  # N rows
     top_terms = [(r["searchterm"], int(r["count"])) for r in top_rows]
     output = lake.spark_path("results", RESULTS)
     spark.createDataFrame(
@@ -90,6 +86,7 @@ def run(
         [(source, rows, len(df.columns), dict(schema)["searchterm"], term, term_count)],
         "source STRING, rows BIGINT, columns INT, searchterm_type STRING, term STRING, term_count BIGINT",
     ).coalesce(1).write.mode("overwrite").json(output + "/summary")
+    counts.unpersist()
     df.unpersist()
     return SearchTermsResult(
         source,
