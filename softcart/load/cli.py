@@ -70,6 +70,7 @@ def _progress(console: Console) -> Progress:
         TimeElapsedColumn(),
         console=console,
         transient=True,
+        disable=not console.is_terminal,  # no bar in logs and pipes (Airflow, CI): the summary says it all
     )
 
 
