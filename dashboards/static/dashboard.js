@@ -215,9 +215,8 @@
     return "(" + parts.join(", ") + ")";
   }
 
-  function renderKpis() {
+  function renderKpis(rows) {
     var t = M.by_month;
-    var rows = select(t, true);
     var revenue = 0, orders = 0, priced = 0, countries = new Set();
     rows.forEach(function (i) {
       revenue += t.revenue_cents[i];
@@ -239,9 +238,9 @@
     });
   }
 
-  function renderMonthly() {
+  function renderMonthly(selected) {
     var t = M.by_month;
-    var rows = select(t, true).filter(function (i) { return t.year[i] !== null; });
+    var rows = selected.filter(function (i) { return t.year[i] !== null; });
     var groups = groupSum(t, rows, function (i) { return t.year[i] * 100 + t.month[i]; });
     var years = state.year === ALL ? M.years.slice() : [Number(state.year)];
     var tableRows = [];
@@ -274,9 +273,8 @@
     setNoData("monthly", rows.length === 0);
   }
 
-  function renderCategory() {
+  function renderCategory(rows) {
     var t = M.by_month;
-    var rows = select(t, true);
     var groups = groupSum(t, rows, function (i) { return t.category[i]; });
     var entries = Array.from(groups.entries()).filter(function (e) { return e[1].orders > 0; })
       .sort(function (a, b) { return b[1].revenue - a[1].revenue; });
@@ -342,9 +340,8 @@
     setNoData("item", rows.length === 0);
   }
 
-  function renderCountry() {
+  function renderCountry(rows) {
     var t = M.by_month;
-    var rows = select(t, true);
     var groups = groupSum(t, rows, function (i) { return t.country[i]; });
     var entries = Array.from(groups.entries()).filter(function (e) { return e[1].orders > 0; })
       .sort(function (a, b) { return b[1].revenue - a[1].revenue || (M.countries[a[0]].name < M.countries[b[0]].name ? -1 : 1); });
@@ -373,11 +370,12 @@
   }
 
   function renderAll() {
-    renderKpis();
-    renderMonthly();
-    renderCategory();
+    var rows = select(M.by_month, true);  // the month cells in the selection, shared by four parts
+    renderKpis(rows);
+    renderMonthly(rows);
+    renderCategory(rows);
     renderItem();
-    renderCountry();
+    renderCountry(rows);
     document.body.dataset.state = JSON.stringify(state);
     writeHash();
   }
