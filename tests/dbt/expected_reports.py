@@ -120,7 +120,9 @@ def total_sales_per_country(sales: list[Sale]) -> dict[tuple[str, str], Decimal 
     return {k: _sum(v) for k, v in groups.items()}
 
 
-def sales_by_country_category(sales: list[Sale]) -> dict[tuple[str, str, str | None, str | None], Decimal | None]:
+def sales_by_country_category(
+    sales: list[Sale],
+) -> dict[tuple[str, str, str | None, str | None], Decimal | None]:
     """(source, grouped_by, country, category) -> total_sales: GROUPING SETS ((country), (category))."""
     groups: dict[tuple[str, str, str | None, str | None], list[Decimal | None]] = defaultdict(list)
     for s in sales:
@@ -143,7 +145,9 @@ def _grouped(
     return groups
 
 
-def sales_rollup_year_country(sales: list[Sale]) -> dict[tuple[str, int, int, int | None, str | None], Decimal | None]:
+def sales_rollup_year_country(
+    sales: list[Sale],
+) -> dict[tuple[str, int, int, int | None, str | None], Decimal | None]:
     return {k: _sum(v) for k, v in _grouped(sales, cube=False).items()}
 
 

@@ -134,7 +134,9 @@ def load_dataset(conn: psycopg.Connection, dataset: Path, run_id: int = 1) -> di
                     if not line.strip():
                         continue
                     doc = json.loads(line)
-                    copy.write_row((document_id(number, line), json.dumps(doc), doc.get("type"), doc.get("model")))
+                    copy.write_row(
+                        (document_id(number, line), json.dumps(doc), doc.get("type"), doc.get("model"))
+                    )
                     count += 1
             cur.execute(
                 "insert into raw.mongo_catalog__electronics (_id, document, type, model,"

@@ -40,9 +40,7 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def connect(settings: Settings) -> psycopg.Connection:
     pg = settings.postgres
-    return psycopg.connect(
-        host=pg.host, port=pg.port, user=pg.user, password=pg.password, dbname=pg.database
-    )
+    return psycopg.connect(host=pg.host, port=pg.port, user=pg.user, password=pg.password, dbname=pg.database)
 
 
 @pytest.fixture
@@ -202,7 +200,14 @@ def test_full_then_incremental_build_matches_python_aggregates(warehouse: Settin
 
         # round 2: 1 % new sales and the late customer's country
         new_sales = [
-            (3000 + i, first_product(dataset), 1 + i, Decimal("3.00"), 1 + i % 3, dt.datetime(2022, 12, 30, 10, i))
+            (
+                3000 + i,
+                first_product(dataset),
+                1 + i,
+                Decimal("3.00"),
+                1 + i % 3,
+                dt.datetime(2022, 12, 30, 10, i),
+            )
             for i in range(20)
         ]
         insert_oltp(conn, new_sales, run_id=2)

@@ -1,5 +1,6 @@
 -- Total sales by GROUPING SETS of country and category (the course's production-warehouse
--- report): one row per country (category NULL) and one row per category (country NULL).
+-- report), within each source system: one row per country (category NULL) and one row per
+-- category (country NULL).
 with sales as (
     select * from {{ ref('fct_sales') }}
 ),
@@ -28,7 +29,10 @@ final as (
         on sales.country_key = countries.country_key
     left join categories
         on sales.category_key = categories.category_key
-    group by sales.source_system, grouping sets ((countries.country_name), (categories.category_name))
+    group by grouping sets (
+        (sales.source_system, countries.country_name),
+        (sales.source_system, categories.category_name)
+    )
 )
 
 select * from final
