@@ -125,14 +125,16 @@ def write_dataset(
 ) -> list[Loaded]:
     """Load a checked dataset into every target, all or nothing."""
     from softcart.load import landing
-    from softcart.load.bootstrap import apply_source_schemas
+    from softcart.load.bootstrap import apply_mongo_schema, apply_mysql_schema
     from softcart.load.mongo_target import MongoLoad
     from softcart.load.mysql_target import MysqlLoad
 
     use_mysql = replace or checked.has_mysql
     use_mongo = replace or checked.catalog is not None
-    if use_mysql or use_mongo:
-        apply_source_schemas(settings)
+    if use_mysql:
+        apply_mysql_schema(settings)
+    if use_mongo:
+        apply_mongo_schema(settings)
     db = settings.mysql.database or "sales"
     loaded: list[Loaded] = []
     mysql: MysqlLoad | None = None
@@ -224,12 +226,16 @@ def load_dataset(settings: Settings, dataset: Path, *, replace: bool, console: C
 
 def _describe(settings: Settings, exc: Exception) -> str:
     import pymysql
-    from pymongo.errors import PyMongoError
+    from pymongo.errors import PyMongoError, ServerSelectionTimeoutError
 
     if isinstance(exc, pymysql.err.OperationalError) and exc.args and exc.args[0] in (2002, 2003):
-        return f"cannot reach MySQL at {settings.mysql.redacted} (is `softcart up` running?)"
+        hint = "is `softcart up` running?" if settings.is_managed("mysql") else "check SOFTCART_MYSQL_URL"
+        return f"cannot reach MySQL at {settings.mysql.redacted} ({hint})"
     if isinstance(exc, pymysql.err.MySQLError):
         return f"MySQL at {settings.mysql.redacted}: {exc}"
+    if isinstance(exc, ServerSelectionTimeoutError):
+        hint = "is `softcart up` running?" if settings.is_managed("mongo") else "check SOFTCART_MONGO_URL"
+        return f"cannot reach MongoDB at {settings.mongo.redacted} ({hint})"
     if isinstance(exc, PyMongoError):
         return f"MongoDB at {settings.mongo.redacted}: {str(exc).splitlines()[0][:300]}"
     return f"{type(exc).__name__}: {exc}"
