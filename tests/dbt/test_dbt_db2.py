@@ -114,3 +114,37 @@ def test_mqt_ddl_and_refresh_exact_text(db2_compiled: Path) -> None:
     body = "\n".join(line for line in select.splitlines() if not line.startswith("--")).strip()
     assert body.lower().startswith("select")
     sqlfluff.parse(body, dialect="db2")
+
+
+BOOTSTRAP = Path(__file__).resolve().parents[2] / "sql_bootstrap" / "db2"
+
+
+def test_db2_bootstrap_ddl_parses_and_mqt_is_deferred() -> None:
+    for name in ("010_schemas.sql", "020_raw.sql", "030_marts.sql"):
+        sqlfluff.parse((BOOTSTRAP / name).read_text(), dialect="db2")
+    mqt = (BOOTSTRAP / "040_reporting_mqt.sql").read_text()
+    code = "\n".join(line for line in mqt.splitlines() if not line.startswith("--"))
+    create, refresh = [s.strip() for s in code.split(";") if s.strip()]
+    assert create.startswith("CREATE TABLE reporting.total_sales_per_country AS (\n")
+    assert create.endswith("\n) DATA INITIALLY DEFERRED REFRESH DEFERRED")
+    assert refresh == "REFRESH TABLE reporting.total_sales_per_country"
+    inner = create[
+        len("CREATE TABLE reporting.total_sales_per_country AS (") : -len(
+            ") DATA INITIALLY DEFERRED REFRESH DEFERRED"
+        )
+    ]
+    sqlfluff.parse(inner, dialect="db2")
+    # the raw layer on Db2 has every raw table the dbt sources read
+    raw = (BOOTSTRAP / "020_raw.sql").read_text()
+    sources = (Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "staging").rglob(
+        "_*__sources.yml"
+    )
+    identifiers = [
+        line.split(":", 1)[1].strip()
+        for path in sources
+        for line in path.read_text().splitlines()
+        if line.strip().startswith("identifier:")
+    ]
+    assert len(identifiers) == 9
+    for identifier in identifiers:
+        assert f"CREATE TABLE raw.{identifier} (" in raw
