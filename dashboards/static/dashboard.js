@@ -27,6 +27,11 @@
 
   var numberFormat = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   var countFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+  var compactFormat = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 });
+  /** A value axis with short tick labels (1.2M) starting at zero. */
+  function valueAxis() {
+    return { beginAtZero: true, ticks: { callback: function (v) { return compactFormat.format(v); } } };
+  }
 
   /** Exact decimal text of an integer number of cents: 123456 -> "1234.56". */
   function centsText(cents) {
@@ -265,7 +270,7 @@
       data: { labels: MONTHS.map(function (m) { return m.slice(0, 3); }), datasets: datasets },
       options: baseOptions({
         plugins: { legend: { display: years.length > 1 } },
-        scales: { y: { beginAtZero: true } }
+        scales: { y: valueAxis() }
       })
     });
     document.getElementById("chart-monthly").setAttribute("aria-label",
@@ -333,7 +338,7 @@
     upsertChart("item", {
       type: "bar",
       data: { labels: labels, datasets: [{ label: state.item, data: values, backgroundColor: PALETTE[0] }] },
-      options: baseOptions({ scales: { y: { beginAtZero: true } } })
+      options: baseOptions({ scales: { y: valueAxis() } })
     });
     document.getElementById("chart-item").setAttribute("aria-label",
       "Bar chart of quarterly sales of " + state.item + " " + selectionText() + "; the figures are in the data table below.");
@@ -362,7 +367,7 @@
         labels: top.map(function (e) { return M.countries[e[0]].name; }),
         datasets: [{ label: "Total sales", data: top.map(function (e) { return e[1].revenue / 100; }), backgroundColor: PALETTE[2] }]
       },
-      options: baseOptions({ indexAxis: "y", scales: { x: { beginAtZero: true } } })
+      options: baseOptions({ indexAxis: "y", scales: { x: valueAxis(), y: { ticks: { autoSkip: false } } } })
     });
     document.getElementById("chart-country").setAttribute("aria-label",
       "Bar chart of total sales by country " + selectionText() + "; the figures are in the data table below.");
