@@ -28,7 +28,9 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# module scope: Playwright's event loop lives only while the browser tests run, never beside
+# other areas' tests
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     assert CHROMIUM.exists(), f"{CHROMIUM} missing: run scripts/install_chromium.sh (as root)"
     with sync_playwright() as pw:
