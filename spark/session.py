@@ -33,17 +33,23 @@ def session_conf(settings: Settings, lake_root: str | None = None) -> dict[str, 
 
 
 def build_session(
-    settings: Settings, app_name: str, *, submitted: bool = False, lake_root: str | None = None
+    settings: Settings,
+    app_name: str,
+    *,
+    submitted: bool = False,
+    lake_root: str | None = None,
+    extra: dict[str, str] | None = None,
 ) -> SparkSession:
     """Create (or reuse) the Spark session.
 
+    ``extra``: more Spark configuration (e.g. ``spark.jars``).
     ``submitted``: the job was started by ``spark-submit``, whose options (``--master``,
     ``--driver-memory``, ``--conf``) win over the settings; the settings fill in what it left unset.
     """
     from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession
 
-    wanted = session_conf(settings, lake_root)
+    wanted = {**session_conf(settings, lake_root), **(extra or {})}
     if submitted:
         SparkContext._ensure_initialized()  # attach to the JVM spark-submit started; loads its conf
         given = SparkConf()
