@@ -246,10 +246,10 @@ def run_export(
             notes.append(f"{spec.file_name}: not in {settings.landing_dir} (nothing landed), skipped")
             continue
         checksum = file_checksum(source)
-        before = manifests.previous_partitions(previous, spec.table).get("", {})
-        rows = before.get("rows", 0)
+        landed_before: dict[str, Any] = manifests.previous_partitions(previous, spec.table).get("", {})
+        rows = int(landed_before.get("rows", 0))
         written_raw: list[str] = []
-        if before.get("checksum") != checksum or not lake.exists(spec.table):
+        if landed_before.get("checksum") != checksum or not lake.exists(spec.table):
             data = read_raw_file(source, spec)
             write_whole(lake, export_id, spec.table, data, hook)
             rows = data.num_rows
@@ -263,7 +263,7 @@ def run_export(
                 "": {
                     "rows": rows,
                     "checksum": checksum,
-                    "export_id": export_id if written_raw else before.get("export_id", export_id),
+                    "export_id": export_id if written_raw else landed_before.get("export_id", export_id),
                 }
             },
             "written": written_raw,

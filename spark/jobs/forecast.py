@@ -104,7 +104,7 @@ def _fit(
     fit = Fit(
         name,
         features,
-        [float(c) for c in model.coefficients],
+        [float(c) for c in model.coefficients.toArray()],
         float(model.intercept),
         rows,
         float(summary.r2) if rows > 2 else None,
@@ -175,7 +175,7 @@ def predict_with_model(spark: SparkSession, lake: Lake, model_dir: Path, year: i
         model_path=str(model_dir),
         year=year,
         prediction=prediction,
-        coefficients=[float(c) for c in model.coefficients],
+        coefficients=[float(c) for c in model.coefficients.toArray()],
         intercept=float(model.intercept),
     )
 
