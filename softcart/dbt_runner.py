@@ -152,3 +152,10 @@ def read_run_results(settings: Settings) -> RunSummary:
         if status in {"error", "fail", "runtime error"}:
             summary.failures.append(unique_id)
     return summary
+
+
+def lint(settings: Settings, paths: list[str] | None = None) -> int:
+    """sqlfluff lint of the dbt models (config: .sqlfluff, dbt templater against the settings' PostgreSQL)."""
+    sqlfluff = Path(sys.executable).parent / "sqlfluff"
+    command = [str(sqlfluff if sqlfluff.exists() else "sqlfluff"), "lint", *(paths or ["dbt_project/models"])]
+    return subprocess.run(command, cwd=settings.root, env=dbt_env(settings), check=False).returncode
