@@ -26,7 +26,8 @@ def build(settings: Settings, tmp_path: Path) -> Path:
 
 
 def where(year: str = ALL, category: str = ALL, source: str = ALL) -> tuple[str, list[object]]:
-    clauses, params = ["true"], []
+    clauses: list[str] = ["true"]
+    params: list[object] = []
     if year != ALL:
         clauses.append("d.year = %s")
         params.append(int(year))
@@ -105,18 +106,18 @@ def page_item_quarters(d: Dashboard) -> dict[int, Decimal]:
     return {int(r["quarter"]): Decimal(r["value"]) for r in d.rows("table-item")}
 
 
-def nonzero(figures: dict[object, Decimal]) -> dict[object, Decimal]:
+def nonzero(figures: dict[int, Decimal]) -> dict[int, Decimal]:
     return {k: v for k, v in figures.items() if v != 0}
 
 
 def assert_figures_match(d: Dashboard, settings: Settings, year: str, category: str, source: str) -> None:
     f = {"year": year, "category": category, "source": source}
     assert d.kpis() == expected_kpis(settings, **f)
-    assert nonzero(page_monthly(d, int(year))) == expected_monthly(settings, **f)  # type: ignore[arg-type]
+    assert nonzero(page_monthly(d, int(year))) == expected_monthly(settings, **f)
     assert page_by(d, "table-category", "category") == expected_by(settings, "c.category_name", **f)
     assert page_by(d, "table-country", "country") == expected_by(settings, "co.country_name", **f)
     item = d.page.input_value("#filter-item")
-    assert nonzero(page_item_quarters(d)) == expected_item_quarters(settings, item, **f)  # type: ignore[arg-type]
+    assert nonzero(page_item_quarters(d)) == expected_item_quarters(settings, item, **f)
 
 
 def assert_charts_render(d: Dashboard) -> None:
