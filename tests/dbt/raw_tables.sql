@@ -32,30 +32,30 @@ create table if not exists raw.mongo_catalog__electronics (
 );
 
 create table if not exists raw.files__dim_date (
-    dateid text, date text, year text, quarter text, quartername text, month text,
+    dateid text primary key, date text, year text, quarter text, quartername text, month text,
     monthname text, day text, weekday text, weekdayname text,
     _softcart_run_id bigint, _softcart_loaded_at timestamptz
 );
 
 create table if not exists raw.files__dim_category (
-    categoryid text, category text, _softcart_run_id bigint, _softcart_loaded_at timestamptz
+    categoryid text primary key, category text, _softcart_run_id bigint, _softcart_loaded_at timestamptz
 );
 
 create table if not exists raw.files__dim_country (
-    countryid text, country text, _softcart_run_id bigint, _softcart_loaded_at timestamptz
+    countryid text primary key, country text, _softcart_run_id bigint, _softcart_loaded_at timestamptz
 );
 
 create table if not exists raw.files__fact_sales (
-    orderid text, dateid text, countryid text, categoryid text, amount text,
+    orderid text primary key, dateid text, countryid text, categoryid text, amount text,
     _softcart_run_id bigint, _softcart_loaded_at timestamptz
 );
 
 create table if not exists raw.files__ecommerce (
-    _line bigint, day text, month text, quarter text, year text, category text, item text,
+    _line bigint primary key, day text, month text, quarter text, year text, category text, item text,
     price text, _softcart_run_id bigint, _softcart_loaded_at timestamptz
 );
 
 create table if not exists raw.files__searchterms (
-    _line bigint, day text, month text, year text, searchterm text,
+    _line bigint primary key, day text, month text, year text, searchterm text,
     _softcart_run_id bigint, _softcart_loaded_at timestamptz
 );

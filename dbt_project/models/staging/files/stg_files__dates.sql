@@ -5,25 +5,12 @@ with source as (
     select * from {{ source('files', 'dim_date') }}
 ),
 
-ranked as (
+final as (
     select
         cast(dateid as integer) as date_id,
         cast("date" as date) as date_day,
-        cast("_softcart_loaded_at" as timestamp) as loaded_at,
-        row_number() over (
-            partition by dateid
-            order by "_softcart_loaded_at" desc, "_softcart_run_id" desc
-        ) as landing_rank
+        cast("_softcart_loaded_at" as timestamp) as loaded_at
     from source
-),
-
-final as (
-    select
-        date_id,
-        date_day,
-        loaded_at
-    from ranked
-    where landing_rank = 1
 )
 
 select * from final

@@ -1,9 +1,10 @@
--- One row per OLTP sale line (MySQL sales.sales_data), typed, the latest landing of each rowid.
+-- One row per OLTP sale line (MySQL sales.sales_data), typed. The raw key (rowid) is unique:
+-- ingest lands each key once (primary key), and the source's `unique` test checks it.
 with source as (
     select * from {{ source('mysql_sales', 'sales_data') }}
 ),
 
-ranked as (
+final as (
     select
         cast(rowid as bigint) as sale_id,
         cast(product_id as bigint) as product_id,
@@ -12,26 +13,8 @@ ranked as (
         cast(quantity as integer) as quantity,
         cast("timestamp" as timestamp) as sold_at,
         cast("_softcart_run_id" as bigint) as ingest_run_id,
-        cast("_softcart_loaded_at" as timestamp) as loaded_at,
-        row_number() over (
-            partition by rowid
-            order by "_softcart_loaded_at" desc, "_softcart_run_id" desc
-        ) as landing_rank
+        cast("_softcart_loaded_at" as timestamp) as loaded_at
     from source
-),
-
-final as (
-    select
-        sale_id,
-        product_id,
-        customer_id,
-        price,
-        quantity,
-        sold_at,
-        ingest_run_id,
-        loaded_at
-    from ranked
-    where landing_rank = 1
 )
 
 select * from final
