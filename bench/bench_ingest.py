@@ -37,7 +37,7 @@ DB = "bench_ingest"
 STREAM = "mysql_sales__sales_data"
 COLUMNS = ("rowid", "product_id", "customer_id", "price", "quantity", "timestamp")
 CHECKSUM_PG = (
-    'count(*), sum(rowid), sum(product_id), sum(customer_id), sum(price), count(price), sum(quantity),'
+    "count(*), sum(rowid), sum(product_id), sum(customer_id), sum(price), count(price), sum(quantity),"
     ' count("timestamp"), sum(floor(extract(epoch from "timestamp")))'
 )
 CHECKSUM_MY = (
@@ -127,16 +127,18 @@ def target_checksum(settings: Settings, table: str, rowid: str = "rowid") -> tup
     return tuple(int(x) if x is not None else None for x in row)  # type: ignore[union-attr]
 
 
-def run_measured(cmd: list[str], env: dict[str, str] | None = None, stdin: Any = None) -> tuple[float, float, str]:
+def run_measured(
+    cmd: list[str], env: dict[str, str] | None = None, stdin: Any = None
+) -> tuple[float, float, str]:
     """Wall seconds and peak RSS (MB, the largest process of the tree) of a command; its output."""
-    out = tempfile.TemporaryFile()
-    began = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=stdin)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - began
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    out.seek(0)
-    text = out.read().decode("utf-8", "replace")
+    with tempfile.TemporaryFile() as out:
+        began = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=stdin)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - began
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read().decode("utf-8", "replace")
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd[0]} failed ({proc.returncode}):\n{text[-3000:]}")
     return seconds, usage.ru_maxrss / 1024, text
@@ -169,7 +171,13 @@ def method_bound(settings: Settings, csv_path: Path, expected: tuple[Any, ...]) 
            "-v", "ON_ERROR_STOP=1", "-c", f"\\copy bench.bound ({cols}) from '{csv_path}'"]  # fmt: skip
     env = dict(os.environ, PGPASSWORD=u.password or "")
     seconds, peak, _ = run_measured(cmd, env)
-    return Result("COPY bound (psql \\copy, local file)", seconds, expected[0], peak, verify(settings, "bench.bound", expected))
+    return Result(
+        "COPY bound (psql \\copy, local file)",
+        seconds,
+        expected[0],
+        peak,
+        verify(settings, "bench.bound", expected),
+    )
 
 
 def method_pipe(settings: Settings, expected: tuple[Any, ...]) -> Result:
@@ -187,10 +195,16 @@ def method_pipe(settings: Settings, expected: tuple[Any, ...]) -> Result:
         f"mariadb --no-defaults --protocol=TCP -h {m.host} -P {m.port} -u {m.user or 'root'} {m.database}"
         ' --batch --raw --quick --skip-column-names -e "$Q"'
         f" | psql -X -q -h {u.host} -p {u.port} -U {u.user} -d {u.database} -v ON_ERROR_STOP=1"
-        f" -c \"\\copy bench.pipe ({cols.replace(chr(34), '')}) from stdin\""
+        f' -c "\\copy bench.pipe ({cols.replace(chr(34), "")}) from stdin"'
     )
     seconds, peak, _ = run_measured(["bash", "-o", "pipefail", "-c", shell], dict(os.environ, Q=select))
-    return Result("mariadb | psql \\copy (shell pipe)", seconds, expected[0], peak, verify(settings, "bench.pipe", expected))
+    return Result(
+        "mariadb | psql \\copy (shell pipe)",
+        seconds,
+        expected[0],
+        peak,
+        verify(settings, "bench.pipe", expected),
+    )
 
 
 def method_softcart(settings: Settings, expected: tuple[Any, ...]) -> Result:
@@ -228,8 +242,9 @@ def method_sling(settings: Settings, expected: tuple[Any, ...]) -> Result:
 DLT_SCRIPT = """
 import os, sys, dlt
 from dlt.sources.sql_database import sql_database
-backend, src, dst, pipelines = sys.argv[1:5]
-source = sql_database(credentials=src, table_names=["sales_data"], backend=backend, chunk_size=100_000)
+backend, src, dst, pipelines, cx = sys.argv[1:6]
+kwargs = {"backend_kwargs": {"conn": cx}} if backend == "connectorx" else {}
+source = sql_database(credentials=src, table_names=["sales_data"], backend=backend, chunk_size=100_000, **kwargs)
 pipeline = dlt.pipeline(pipeline_name="bench_" + backend, destination=dlt.destinations.postgres(dst),
                         dataset_name="bench_dlt_" + backend, pipelines_dir=pipelines)
 info = pipeline.run(source, write_disposition="replace", loader_file_format="csv")
@@ -241,9 +256,13 @@ def method_dlt(settings: Settings, backend: str, expected: tuple[Any, ...]) -> R
     with pg(settings) as conn:
         conn.execute(f"drop schema if exists bench_dlt_{backend} cascade")
     pipelines = tempfile.mkdtemp(prefix="dlt-bench-")
-    src = my_url(settings).replace("mysql://", "mysql+pymysql://") if backend != "connectorx" else my_url(settings)
-    env = dict(os.environ, RUNTIME__DLTHUB_TELEMETRY="false", NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION="true")
-    cmd = [sys.executable, "-c", DLT_SCRIPT, backend, src, pg_url(settings), pipelines]
+    src = my_url(settings).replace("mysql://", "mysql+pymysql://")
+    env = dict(
+        os.environ, RUNTIME__DLTHUB_TELEMETRY="false", NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION="true"
+    )
+    # dlt insists on a password; the local server trusts loopback and ignores it
+    env["DESTINATION__POSTGRES__CREDENTIALS__PASSWORD"] = settings.postgres.password or "unused"
+    cmd = [sys.executable, "-c", DLT_SCRIPT, backend, src, pg_url(settings), pipelines, my_url(settings)]
     seconds, peak, _ = run_measured(cmd, env)
     return Result(f"dlt 1.31 ({backend} backend, csv, no compression)", seconds, expected[0], peak,
                   verify(settings, f"bench_dlt_{backend}.sales_data", expected))  # fmt: skip
@@ -303,7 +322,15 @@ def mongo_bench(settings: Settings, docs: int) -> tuple[float, float, float]:
     n = sum(1 for _ in raw.find({}, batch_size=5000))
     scan_rate = n / (time.perf_counter() - began)
     client.close()
-    cmd = [sys.executable, "-m", "softcart.cli", "ingest", "-s", "mongo_catalog__electronics", "--full-refresh"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "softcart.cli",
+        "ingest",
+        "-s",
+        "mongo_catalog__electronics",
+        "--full-refresh",
+    ]
     seconds, _, _ = run_measured(cmd, dict(settings.env))
     with pg(settings) as conn:
         row = conn.execute(
@@ -322,7 +349,9 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--repeat", type=int, default=1, help="runs per method (median)")
     parser.add_argument("--mongo-docs", type=int, default=100_000)
-    parser.add_argument("--skip", default="", help="comma-separated: pipe,sling,dlt-connectorx,dlt-pyarrow,mongo")
+    parser.add_argument(
+        "--skip", default="", help="comma-separated: pipe,sling,dlt-connectorx,dlt-pyarrow,mongo"
+    )
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     console = Console()

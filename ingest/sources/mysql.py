@@ -181,7 +181,7 @@ def bad_value_checks(col: Column, src: SourceColumn | None) -> list[tuple[str, s
     if t in DATE_TYPES and target in ("date", "timestamp", "timestamptz"):
         checks.append(
             (
-                f"({c} IS NOT NULL AND (YEAR({c}) = 0 OR MONTH({c}) = 0 OR DAYOFMONTH({c}) = 0))",
+                f"({c} < '0001-01-01' OR MONTH({c}) = 0 OR DAYOFMONTH({c}) = 0)",
                 f"CONCAT({name}, ': zero or invalid date ', CAST({c} AS CHAR))",
             )
         )
@@ -251,9 +251,6 @@ class Plan:
     def bad_predicate(self) -> str:
         return " OR ".join(f"COALESCE({p}, 0)" for p, _ in self.bad) or "FALSE"
 
-    def select_list(self, run_id: int) -> str:
-        return ", ".join([copy_expr(c, s) for c, s in self.columns] + [str(run_id)])
-
 
 def make_plan(
     pg: psycopg.Connection[Any],
@@ -308,7 +305,7 @@ def _client() -> str:
     )
 
 
-REJECT_MARK = b"!"  # a line starting with it is a rejected row: !<key>!<reason>\t<the row's fields>
+REJECT_MARK = b"!"  # in the last field of a rejected row: <run id>!<reason>
 
 
 def unescape(field: bytes) -> str | None:
@@ -331,20 +328,12 @@ def unescape(field: bytes) -> str | None:
     return "".join(out)
 
 
-def parse_reject(line: bytes, names: list[str]) -> Reject:
-    first, _, rest = line[1:].partition(b"\t")
-    key, _, reason = first.partition(REJECT_MARK)
-    fields = rest.split(b"\t") if rest else []
-    payload: dict[str, str | None] = {names[0]: key.decode()}
-    payload.update({n: unescape(f) for n, f in zip(names[1:], fields, strict=False)})
-    return Reject(key.decode(), unescape(reason) or "rejected", payload)
-
-
 class LineSplitter:
     """Splits the client's output into COPY data and rejected rows, holding back a partial last line.
 
-    The fast path (no marker in a chunk) costs two C-level searches per megabyte; only chunks that
-    hold a rejected row are cut into lines.
+    A rejected row carries ``<run id>!<reason>`` in its last field (good rows: the run id alone). The
+    fast path (no ``!`` in a chunk) costs a few C-level searches per megabyte; only a chunk holding a
+    ``!`` (a rejected row, or text that contains one) is cut into lines.
     """
 
     def __init__(self, names: list[str]) -> None:
@@ -363,37 +352,40 @@ class LineSplitter:
             return b""
         self.rows += data.count(b"\n")
         start = data.rfind(b"\n", 0, len(data) - 1) + 1
-        self.last_line = data[start : start + 80]
-        if not data.startswith(REJECT_MARK) and b"\n" + REJECT_MARK not in data:
+        self.last_line = data[start : start + 40]
+        if REJECT_MARK not in data:
             return data
         kept = []
         for line in data.split(b"\n")[:-1]:
-            if line.startswith(REJECT_MARK):
-                self.rejects.append(parse_reject(line, self.names))
+            tail = line[line.rfind(b"\t") + 1 :]
+            if REJECT_MARK in tail:
+                self.rejects.append(self.parse_reject(line, tail))
             else:
                 kept.append(line)
         return b"".join(x + b"\n" for x in kept)
 
+    def parse_reject(self, line: bytes, tail: bytes) -> Reject:
+        fields = line.split(b"\t")[:-1]
+        reason = unescape(tail.partition(REJECT_MARK)[2]) or "rejected"
+        payload = {n: unescape(f) for n, f in zip(self.names, fields, strict=False)}
+        return Reject(fields[0].decode(), reason, payload)
+
     @property
     def last_key(self) -> int | None:
-        if not self.rows:
-            return None
-        head = self.last_line.lstrip(REJECT_MARK)
-        end = min((i for i in (head.find(b"\t"), head.find(REJECT_MARK)) if i >= 0), default=len(head))
-        return int(head[:end])
+        return int(self.last_line.split(b"\t", 1)[0]) if self.rows else None
 
 
 def extract_query(plan: Plan, stream: Stream, run_id: int, lo: int | None, hi: int, limit: int) -> str:
     cursor = q(plan.columns[0][1].name)  # type: ignore[union-attr]
     where = f"{cursor} <= {hi}" + (f" AND {cursor} > {lo}" if lo is not None else "")
-    select = plan.select_list(run_id)
+    select = ", ".join(copy_expr(c, s) for c, s in plan.columns)
     if plan.bad:
-        # a row that cannot be landed comes in-band: its first field is !<key>!<reason> (one scan)
-        reason = "CASE " + " ".join(f"WHEN COALESCE({p}, 0) THEN {r}" for p, r in plan.bad) + " END"
-        first, _, others = select.partition(", ")
-        select = (
-            f"IF({plan.bad_predicate}, CONCAT('!', {cursor}, '!', {text_escape(reason)}), {first}), {others}"
-        )
+        # a row that cannot be landed comes in-band (one scan): its last field is <run id>!<reason>
+        reason = "CASE " + " ".join(f"WHEN {p} THEN {r}" for p, r in plan.bad) + " END"
+        bad = " OR ".join(p for p, _ in plan.bad)
+        select += f", IF({bad}, CONCAT('{run_id}!', {text_escape(reason)}), {run_id})"
+    else:
+        select += f", {run_id}"
     return (
         "SET SESSION sql_mode = '', time_zone = '+00:00';"
         f" SELECT {select} FROM {q(stream.source)} WHERE {where} ORDER BY {cursor} LIMIT {limit}"
@@ -445,7 +437,7 @@ def copy_batch(
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-    return lines.rows - len(lines.rejects), lines.last_key if lines.rows else None, lines.rejects
+    return lines.rows - len(lines.rejects), lines.last_key, lines.rejects
 
 
 def run_mysql_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> None:

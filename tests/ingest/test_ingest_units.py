@@ -1,0 +1,81 @@
+"""Pure unit tests: splitting the client's output, unescaping, CSV checks, type checks, config errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.config import Column, ConfigError, load_streams, select_streams
+from ingest.sources.csv_file import checker, normalise_header
+from ingest.sources.mongo import type_error
+from ingest.sources.mysql import LineSplitter, unescape
+from softcart.settings import load_settings
+
+NAMES = ["rowid", "note", "timestamp"]
+
+
+def test_line_splitter_keeps_good_rows_and_splits_off_rejects_across_chunks() -> None:
+    out = (
+        b"1\ta\\tb\t2021-01-01 00:00:00\t7\n"
+        b"2\tx\t0000-00-00 00:00:00\t7!timestamp: zero or invalid date 0000-00-00 00:00:00\n"
+        b"3\t\\N\t\\N\t7\n"
+    )
+    for size in (1, 5, 17, len(out)):
+        splitter = LineSplitter(NAMES)
+        data = b"".join(splitter.feed(out[i : i + size]) for i in range(0, len(out), size))
+        assert data == b"1\ta\\tb\t2021-01-01 00:00:00\t7\n3\t\\N\t\\N\t7\n"
+        assert splitter.rows == 3 and splitter.rest == b""
+        assert splitter.last_key == 3
+        [reject] = splitter.rejects
+        assert reject.key == "2"
+        assert reject.reason == "timestamp: zero or invalid date 0000-00-00 00:00:00"
+        assert reject.payload == {"rowid": "2", "note": "x", "timestamp": "0000-00-00 00:00:00"}
+
+
+def test_text_with_an_exclamation_mark_is_not_a_reject() -> None:
+    splitter = LineSplitter(NAMES)
+    data = splitter.feed(b"1\twow!\t\\N\t7\n")
+    assert data == b"1\twow!\t\\N\t7\n" and splitter.rejects == []
+
+
+def test_unescape() -> None:
+    assert unescape(b"\\N") is None
+    assert unescape(b"a\\tb\\nc\\rd\\\\e") == "a\tb\nc\rd\\e"
+    assert unescape("ünï".encode()) == "ünï"
+
+
+def test_csv_checks() -> None:
+    assert checker(Column("x", "integer"))("12") is None
+    with pytest.raises(ValueError, match="out of range for integer"):
+        checker(Column("x", "integer"))("3000000000")
+    with pytest.raises(ValueError, match=r"out of range for numeric\(12,2\)"):
+        checker(Column("x", "numeric(12,2)"))("9999999999.999")
+    with pytest.raises(ValueError):
+        checker(Column("x", "timestamp"))("0000-00-00 00:00:00")
+    assert checker(Column("x", "timestamp"))("2017-11-22 03:53:23") is None
+    assert normalise_header("\ufeff Timestamp ") == "timestamp"
+
+
+def test_mongo_type_checks() -> None:
+    assert type_error("number", 6.5) is None
+    assert type_error("number", None) is None
+    assert type_error("number", "6 inch") == "expected a number, got str '6 inch'"
+    assert type_error("number", True) is not None
+    assert type_error("integer", 2**40) == f"{2**40} out of range for integer"
+    assert type_error("text", 5) == "expected text, got int 5"
+
+
+def test_config_errors(tmp_path: Path) -> None:
+    settings = load_settings({})
+    streams = load_streams(settings)
+    assert {s.name for s in streams} >= {"mysql_sales__sales_data", "mongo_catalog__electronics"}
+    with pytest.raises(ConfigError, match="unknown stream"):
+        select_streams(streams, ["nope"])
+    bad = tmp_path / "streams.yml"
+    bad.write_text(
+        "streams:\n  - name: x\n    kind: mysql\n    source: t\n    target: raw.x\n"
+        "    primary_key: id\n    cursor: id\n    columns: {id: integr}\n"
+    )
+    with pytest.raises(ConfigError, match="unsupported type 'integr'"):
+        load_streams(settings, bad)
