@@ -337,7 +337,7 @@
     document.getElementById("item-subtitle").textContent = selectionText();
     upsertChart("item", {
       type: "bar",
-      data: { labels: labels, datasets: [{ label: state.item, data: values, backgroundColor: PALETTE[0] }] },
+      data: { labels: labels, datasets: [{ label: state.item, data: values, backgroundColor: PALETTE[0], maxBarThickness: 90 }] },
       options: baseOptions({ scales: { y: valueAxis() } })
     });
     document.getElementById("chart-item").setAttribute("aria-label",
@@ -365,7 +365,8 @@
       type: "bar",
       data: {
         labels: top.map(function (e) { return M.countries[e[0]].name; }),
-        datasets: [{ label: "Total sales", data: top.map(function (e) { return e[1].revenue / 100; }), backgroundColor: PALETTE[2] }]
+        datasets: [{ label: "Total sales", data: top.map(function (e) { return e[1].revenue / 100; }),
+          backgroundColor: PALETTE[2], maxBarThickness: 28 }]
       },
       options: baseOptions({ indexAxis: "y", scales: { x: valueAxis(), y: { ticks: { autoSkip: false } } } })
     });
