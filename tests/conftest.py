@@ -50,9 +50,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
 
     data_dir = tmp_path_factory.mktemp("softcart-stack")
     settings = load_settings(_base_env(data_dir))
-    start_all(settings)
-    yield settings
-    down(settings, purge=True)
+    try:
+        start_all(settings)
+        yield settings
+    finally:  # also when start_all failed halfway: no server outlives the run
+        down(settings, purge=True)
 
 
 def _drop(settings: Settings) -> None:
