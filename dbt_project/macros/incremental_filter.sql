@@ -1,28 +1,43 @@
 {#-
-    The incremental filter of fct_sales for one source system: the staging rows that landed after
-    the newest row of that source already in the fact (high-water mark on the landing time),
-    plus the rows whose fact still points at an unknown member that may resolve now (a late
-    customer or catalog document: "late-arriving dimension" repair).
+    The rows of one source system that an incremental build of fct_sales (re)computes:
 
-    `key_expr`: the sale_key expression of the staging row; `repairable`: fact columns whose -1
-    may resolve on a later run for this source ([] = none).
+      * the staging rows landed after the newest row of that source already in the fact
+        (high-water mark on the landing time, `loaded_at`), and
+      * the older rows whose fact still points at an unknown member (-1) for an attribute that can
+        arrive later (a late customer or catalog document): "late-arriving dimension" repair.
+
+    Two disjoint branches joined by UNION ALL (not one WHERE with OR): PostgreSQL then runs the
+    repair branch as a hashed semi-join instead of probing a sub-select for every staging row.
+    On a first or full-refresh build: every row.
+
+    `relation`: the staging model; `id_column`: its key (matches fct_sales.source_id as text);
+    `repairable`: the fact's key columns whose -1 may resolve later ([] = none).
 -#}
-{% macro fct_sales_incremental_filter(source_system, loaded_at_column, key_expr, repairable) -%}
-    {%- if softcart_is_incremental() %}
-    where {{ loaded_at_column }} > (
-        select coalesce(max(source_loaded_at), cast('1900-01-01 00:00:00' as timestamp))
-        from {{ this }}
-        where source_system = '{{ source_system }}'
-    )
-    {%- if repairable %}
-    or {{ key_expr }} in (
-        select sale_key
-        from {{ this }}
-        where source_system = '{{ source_system }}'
-            and ({% for column in repairable %}{{ column }} = -1{% if not loop.last %} or {% endif %}{% endfor %})
-    )
-    {%- endif %}
-    {%- endif %}
+{% macro fct_sales_source_rows(relation, source_system, id_column, repairable) -%}
+    {%- if softcart_is_incremental() -%}
+        {%- set high_water_mark -%}
+            select coalesce(max(source_loaded_at), cast('1900-01-01 00:00:00' as timestamp))
+            from {{ this }}
+            where source_system = '{{ source_system }}'
+        {%- endset -%}
+    select * from {{ relation }}
+    where loaded_at > ({{ high_water_mark }})
+        {%- if repairable %}
+    union all
+    select * from {{ relation }}
+    where
+        loaded_at <= ({{ high_water_mark }})
+        and cast({{ id_column }} as varchar(20)) in (
+            select source_id
+            from {{ this }}
+            where
+                source_system = '{{ source_system }}'
+                and ({% for column in repairable %}{{ column }} = -1{% if not loop.last %} or {% endif %}{% endfor %})
+        )
+        {%- endif %}
+    {%- else -%}
+    select * from {{ relation }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#-
@@ -37,4 +52,18 @@
         {{ return(assumed in [true, 'true', 'True', 1, '1']) }}
     {%- endif -%}
     {{ return(is_incremental()) }}
+{%- endmacro %}
+
+{#- Fresh planner statistics for a table just (re)built: the next incremental build's plans use them. -#}
+{% macro softcart_analyze(relation) -%}
+    {{ return(adapter.dispatch('softcart_analyze', 'softcart')(relation)) }}
+{%- endmacro %}
+
+{% macro default__softcart_analyze(relation) -%}
+    analyze {{ relation }}
+{%- endmacro %}
+
+{#- Db2 collects statistics with RUNSTATS (automatic statistics collection is on by default). -#}
+{% macro db2__softcart_analyze(relation) -%}
+    call sysproc.admin_cmd('runstats on table {{ relation }} with distribution and indexes all')
 {%- endmacro %}

@@ -4,6 +4,7 @@
         unique_key='sale_key',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        post_hook="{{ softcart_analyze(this) }}",
     )
 }}
 -- One row per sale line from every source system, keyed to every dimension. A missing attribute
@@ -16,23 +17,19 @@
 -- macros/incremental_filter.sql); delete+insert on sale_key, so a re-landed row replaces its fact.
 
 with oltp_sales as (
-    select * from {{ ref('stg_mysql_sales__sales') }}
-    {{ fct_sales_incremental_filter(
-        'oltp', 'loaded_at', "'oltp:' || cast(sale_id as varchar(20))",
+    {{ fct_sales_source_rows(
+        ref('stg_mysql_sales__sales'), 'oltp', 'sale_id',
         ['item_key', 'country_key', 'category_key']) }}
 ),
 
 course_sales as (
-    select * from {{ ref('stg_files__sales') }}
-    {{ fct_sales_incremental_filter(
-        'course_factsales', 'loaded_at', "'course_factsales:' || cast(order_id as varchar(20))",
+    {{ fct_sales_source_rows(
+        ref('stg_files__sales'), 'course_factsales', 'order_id',
         ['date_key', 'country_key', 'category_key']) }}
 ),
 
 ecommerce_sales as (
-    select * from {{ ref('stg_files__ecommerce_sales') }}
-    {{ fct_sales_incremental_filter(
-        'ecommerce', 'loaded_at', "'ecommerce:' || cast(line_number as varchar(20))", []) }}
+    {{ fct_sales_source_rows(ref('stg_files__ecommerce_sales'), 'ecommerce', 'line_number', []) }}
 ),
 
 customers as (
