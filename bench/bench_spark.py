@@ -85,6 +85,7 @@ def make_sales(scale: float, seed: int = 42) -> pa.Table:
             "quantity": quantity,
             "price": _money(price_cents),
             "amount": _money(amount_cents),
+            "amount_cents": amount_cents.astype(np.int64),
             "sold_at": pa.array(dates.astype("datetime64[us]")),
             "year": years.astype(np.int32),
             "month": months.astype(np.int32),

@@ -67,7 +67,7 @@ def yearly_sales(sales: DataFrame) -> DataFrame:
     return (
         sales.where(F.col("year") > 0)
         .groupBy("year")
-        .agg(F.sum("amount").cast("double").alias("sales"))
+        .agg((F.sum("amount_cents") / 100.0).alias("sales"))
         .withColumn("year", F.col("year").cast("double"))
     )
 
@@ -78,7 +78,7 @@ def monthly_sales(sales: DataFrame) -> DataFrame:
     return (
         sales.where((F.col("year") > 0) & (F.col("month") > 0))
         .groupBy("year", "month")
-        .agg(F.sum("amount").cast("double").alias("sales"))
+        .agg((F.sum("amount_cents") / 100.0).alias("sales"))
         .withColumn("period", (F.col("year") * 12 + F.col("month") - 1).cast("double"))
     )
 

@@ -32,24 +32,28 @@ RESULTS = "sales"
 
 # Plain SQL over a table (or view) named ``sales``: Spark runs it here, DuckDB runs the same text in
 # bench/bench_spark.py.
+# exact money from integer cents: a sum of longs, turned into decimal(20, 2) on the few result rows
+TOTAL = "cast(cast(sum(amount_cents) as decimal(20, 0)) / 100 as decimal(20, 2))"
+AVERAGE = "cast(avg(amount_cents) / 100 as decimal(20, 6))"
+
 AGGREGATES: dict[str, str] = {
-    "total_sales_per_country": """
-        select country_name as country, sum(amount) as total_sales
+    "total_sales_per_country": f"""
+        select country_name as country, {TOTAL} as total_sales
         from sales
         group by country_name
     """,
-    "sales_by_country_category": """
-        select country_name as country, category_name as category, sum(amount) as total_sales
+    "sales_by_country_category": f"""
+        select country_name as country, category_name as category, {TOTAL} as total_sales
         from sales
         group by grouping sets ((country_name, category_name), (country_name), (category_name), ())
     """,
-    "sales_rollup_year_country": """
-        select year, country_name as country, sum(amount) as total_sales
+    "sales_rollup_year_country": f"""
+        select year, country_name as country, {TOTAL} as total_sales
         from sales
         group by rollup (year, country_name)
     """,
-    "sales_cube_year_country": """
-        select year, country_name as country, avg(amount) as average_sales
+    "sales_cube_year_country": f"""
+        select year, country_name as country, {AVERAGE} as average_sales
         from sales
         group by cube (year, country_name)
     """,
