@@ -84,6 +84,7 @@ def _drop(settings: Settings) -> None:
 def make_isolated(stack: Settings, data_dir: Path) -> Settings:
     """Settings for fresh, provisioned databases on the running test servers."""
     from softcart.stack import provision
+    from softcart.stack.credentials import reader_password
 
     name = "t_" + uuid.uuid4().hex[:10]
     env = dict(stack.env)
@@ -93,6 +94,8 @@ def make_isolated(stack: Settings, data_dir: Path) -> Settings:
             "SOFTCART_MYSQL_DATABASE": name,
             "SOFTCART_POSTGRES_DATABASE": name,
             "SOFTCART_MONGO_DATABASE": name,
+            # one reader account per server: every isolated data dir shares the stack's password
+            "SOFTCART_MYSQL_READER_PASSWORD": reader_password(stack),
         }
     )
     settings = load_settings(env)
