@@ -64,7 +64,13 @@ def timed(label: str, action) -> float:  # type: ignore[no-untyped-def]
 
 
 def dbt(settings: Settings, *args: str) -> int:
-    return run_dbt(settings, [*args, "--quiet"])
+    code = run_dbt(settings, [*args, "--quiet"])
+    results = json.loads((target_dir(settings) / "run_results.json").read_text())
+    nodes = sorted(results["results"], key=lambda r: -r["execution_time"])
+    total = sum(r["execution_time"] for r in nodes)
+    top = ", ".join(f"{r['unique_id'].split('.')[-1]} {r['execution_time']:.1f}" for r in nodes[:4])
+    console.print(f"  nodes: {len(nodes)}, {total:.1f} s summed; slowest: {top}")
+    return code
 
 
 def plain_sql_script(settings: Settings) -> str:
