@@ -20,8 +20,10 @@ Re-running a failed run is safe: ingestion is idempotent by design (each stream 
 primary key and advances its high-water mark in the same transaction as the rows it landed, so a
 task that died re-reads from the last committed mark; nothing is duplicated or lost), dbt models
 are rebuilt from ``raw``, and the export, Spark jobs and dashboard replace their outputs
-atomically. ``load_sources`` with a dataset replaces the sources' contents (``softcart load
---replace``), so loading the same dataset twice does not double it.
+atomically. ``load_sources`` loads a dataset only when the sources do not already hold it (the
+same marker as ``softcart run``: ``<data dir>/last_dataset.json``); a load replaces the sources'
+contents (``softcart load --replace``) and makes that run's ingest a full refresh, so loading the
+same dataset twice never doubles it.
 
 Connections come from the project's settings (``SOFTCART_*`` in the environment of the Airflow
 processes: ``softcart airflow`` sets them; see docs/airflow.md).
@@ -29,21 +31,26 @@ processes: ``softcart airflow`` sets them; see docs/airflow.md).
 
 from __future__ import annotations
 
+import json
+import logging
 import shlex
+import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pendulum
 import yaml
 from airflow.providers.standard.operators.bash import BashOperator
-from airflow.sdk import DAG, Param, TaskGroup
+from airflow.sdk import DAG, Param, TaskGroup, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior, TestIndirectSelection
 
 from softcart.dbt_runner import target_dir
 from softcart.settings import load_settings
 
+log = logging.getLogger(__name__)
 SETTINGS = load_settings()  # pure: reads the environment, no I/O
 BIN = Path(sys.executable).parent
 SOFTCART = shlex.quote(str(BIN / "softcart"))
@@ -53,7 +60,14 @@ STREAMS_FILE = SETTINGS.root / "ingest" / "streams.yml"
 MANIFEST = target_dir(SETTINGS) / "manifest.json"
 
 OWNER = "softcart-data"
-FULL_REFRESH_FLAG = "{{ '--full-refresh' if params.full_refresh else '' }}"
+# a full refresh when asked, or when load_sources just replaced the sources' contents
+FULL_REFRESH_FLAG = (
+    "{{ '--full-refresh' if params.full_refresh or "
+    "(ti.xcom_pull(task_ids='load_sources') or {}).get('full_refresh') else '' }}"
+)
+DBT_FULL_REFRESH = (
+    "{{ params.full_refresh or (ti.xcom_pull(task_ids='load_sources') or {}).get('full_refresh', False) }}"
+)
 
 # sources can be briefly unreachable: retry them with exponential backoff
 SOURCE_RETRIES = {
@@ -126,18 +140,39 @@ with DAG(
     },
     doc_md=__doc__,
 ) as dag:
-    # exit code 99 = skipped (BashOperator's skip_on_exit_code): no dataset to load
-    load_sources = BashOperator(
-        task_id="load_sources",
-        bash_command=(
-            "{% if params.dataset %}exec " + softcart("load", "--replace", '"$DATASET"') + "{% else %}"
-            'echo "no dataset param: ingesting what the sources hold"; exit 99{% endif %}'
-        ),
-        env={"DATASET": "{{ params.dataset }}"},
-        append_env=True,
-        execution_timeout=timedelta(minutes=30),
-        **SOURCE_RETRIES,
-    )
+
+    @task(task_id="load_sources", execution_timeout=timedelta(minutes=30), **SOURCE_RETRIES)
+    def load_sources(params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Load ``params.dataset`` into the sources unless they already hold exactly that dataset.
+
+        Loading replaces the sources' contents (``softcart load --replace``); new MongoDB documents
+        get new ids, so after a load the ingest runs as a full refresh (as ``softcart run`` does).
+        """
+        from airflow.exceptions import AirflowSkipException
+
+        from softcart.pipeline import _fingerprint
+
+        dataset_param = str((params or {}).get("dataset") or "").strip()
+        if not dataset_param:
+            raise AirflowSkipException("no dataset param: ingesting what the sources hold")
+        dataset = Path(dataset_param).expanduser().resolve()
+        if not dataset.is_dir():
+            raise ValueError(f"dataset param: {dataset} is not a folder")
+        settings = load_settings()
+        marker = settings.data_dir / "last_dataset.json"
+        current = {"dataset": str(dataset), "fingerprint": _fingerprint(dataset)}
+        previous = json.loads(marker.read_text()) if marker.is_file() else None
+        if previous == current:
+            log.info("the sources already hold %s: not loading it again", dataset)
+            return {"loaded": False, "full_refresh": False, "dataset": str(dataset)}
+        subprocess.run([str(BIN / "softcart"), "load", "--replace", str(dataset)], check=True)
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        tmp = marker.with_suffix(".tmp")
+        tmp.write_text(json.dumps(current))
+        tmp.replace(marker)
+        return {"loaded": True, "full_refresh": True, "dataset": str(dataset)}
+
+    loaded = load_sources()
 
     with TaskGroup(group_id="ingest", tooltip="Sources -> PostgreSQL raw, one task per stream") as ingest:
         streams = ingest_streams(STREAMS_FILE)
@@ -187,7 +222,9 @@ with DAG(
         ),
         execution_config=ExecutionConfig(
             execution_mode=ExecutionMode.LOCAL,
-            invocation_mode=InvocationMode.SUBPROCESS,
+            # dbt in the task's process: no interpreter start and dbt import per model
+            invocation_mode=InvocationMode.DBT_RUNNER,
+            test_indirect_selection=TestIndirectSelection.CAUTIOUS,
             dbt_executable_path=DBT,
         ),
         render_config=RenderConfig(
@@ -195,12 +232,13 @@ with DAG(
             test_behavior=TestBehavior.AFTER_EACH,
             dbt_executable_path=DBT,
             invocation_mode=InvocationMode.SUBPROCESS,
+            should_detach_multiple_parents_tests=True,
         ),
         operator_args={
             # the profile's SOFTCART_DBT_* variables come from the Airflow process (softcart airflow)
             "append_env": True,
             "install_deps": False,
-            "full_refresh": "{{ params.full_refresh }}",
+            "full_refresh": DBT_FULL_REFRESH,
             "execution_timeout": timedelta(minutes=20),
         },
         default_args={**default_args, "retries": 1},
@@ -231,4 +269,4 @@ with DAG(
         execution_timeout=timedelta(minutes=10),
     )
 
-    load_sources >> ingest >> reconcile >> dbt >> export >> spark >> dashboard
+    loaded >> ingest >> reconcile >> dbt >> export >> spark >> dashboard
