@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import pendulum
-import yaml
+import yaml  # type: ignore[import-untyped]
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG, Param, TaskGroup, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
@@ -70,7 +70,7 @@ DBT_FULL_REFRESH = (
 )
 
 # sources can be briefly unreachable: retry them with exponential backoff
-SOURCE_RETRIES = {
+SOURCE_RETRIES: dict[str, Any] = {
     "retries": 3,
     "retry_delay": timedelta(seconds=20),
     "retry_exponential_backoff": True,
