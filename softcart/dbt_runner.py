@@ -99,7 +99,10 @@ def run_dbt(settings: Settings, args: list[str]) -> int:
     """Run ``dbt <args>`` against the settings' warehouse; return dbt's exit code."""
     if not args:
         args = ["--help"]
-    completed = subprocess.run(dbt_command(settings, args), env=dbt_env(settings), check=False)
+    env = dbt_env(settings)
+    if not sys.stdout.isatty():  # logs and pipes get plain text, not ANSI colour codes
+        env.setdefault("DBT_USE_COLORS", "false")
+    completed = subprocess.run(dbt_command(settings, args), env=env, check=False)
     return completed.returncode
 
 

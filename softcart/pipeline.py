@@ -92,11 +92,14 @@ def main(settings: Settings, scale: float, seed: int, dataset: Path | None) -> i
 
         return ingest_main(settings, streams=[], full_refresh=full_refresh)
 
-    def do_dbt() -> int:
-        from softcart.dbt_runner import run_dbt
+    def do_dbt() -> int | str:
+        from softcart.dbt_runner import read_run_results, run_dbt
 
         args = ["build"] + (["--full-refresh"] if full_refresh else [])
-        return run_dbt(settings, args)
+        code = run_dbt(settings, args)
+        summary = read_run_results(settings)
+        console.print("\n".join(summary.lines()))
+        return code if code != 0 else "; ".join(line.strip() for line in summary.lines()[1:])
 
     def do_export() -> int:
         from spark.export import main as export_main
