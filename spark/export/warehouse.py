@@ -124,7 +124,7 @@ def typed_query(conn: psycopg.Connection[Any], table: LakeTable) -> TypedQuery:
     return TypedQuery(sql, pa.schema(fields))
 
 
-_ROW_HASH = "sum(('x' || left(md5(t::text), 16))::bit(64)::bigint)"
+_ROW_HASH = "sum(hashtextextended(t::text, 0))"  # 64-bit hash of the row's text (PostgreSQL 11+)
 
 
 def fingerprints(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from spark.jobs import JobInputMissing
 from spark.lake import Lake
@@ -39,9 +39,3 @@ def submit_main(
     add_arguments(parser)
     args = vars(parser.parse_args(argv))
     return run_job(load_settings(), job, submitted=True, **args)
-
-
-def fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    return str(value)
