@@ -1,8 +1,9 @@
 """Sales analytics: the warehouse's reporting aggregates, computed by Spark from the lake's ``sales``.
 
-The same four aggregates as the ``reporting`` schema (docs/architecture.md), so the warehouse and the
-lake can be cross-checked. Every sale counts, the unknown ones included (``year = -1`` when the date is
-unknown, the dimension's "Unknown" member for a missing country or category).
+The same four aggregates as the ``reporting`` schema (docs/architecture.md and
+``dbt_project/models/reporting/``), same columns, so the warehouse and the lake can be cross-checked.
+Every sale counts, the unknown ones included (a NULL year when the date is unknown, the dimension's
+"Unknown" member for a missing country or category).
 
 ``spark-submit spark/jobs/sales.py``
 """
@@ -32,10 +33,14 @@ RESULTS = "sales"
 
 # Plain SQL over a table (or view) named ``sales``: Spark runs it here, DuckDB runs the same text in
 # bench/bench_spark.py.
-# exact money from integer cents: a sum of longs, turned into decimal(20, 2) on the few result rows
-TOTAL = "cast(cast(sum(amount_cents) as decimal(20, 0)) / 100 as decimal(20, 2))"
-AVERAGE = "cast(avg(amount_cents) / 100 as decimal(20, 6))"
+# exact money from integer cents: a sum of longs, turned into decimal on the few result rows
+TOTAL = "cast(cast(sum(amount_cents) as decimal(20, 0)) / 100 as decimal(18, 2))"
+AVERAGE = "cast(avg(amount_cents) / 100 as decimal(18, 2))"
+# the warehouse reports an unknown date as a NULL year; the lake's partition says -1
+BY_YEAR = "(select nullif(year, -1) as year, country_name, amount_cents from sales) as s"
 
+# The same columns and grouping as dbt_project/models/reporting/*.sql, so the two can be compared
+# row for row (the *_is_total flags tell a subtotal from a NULL year or country).
 AGGREGATES: dict[str, str] = {
     "total_sales_per_country": f"""
         select country_name as country, {TOTAL} as total_sales
@@ -43,18 +48,36 @@ AGGREGATES: dict[str, str] = {
         group by country_name
     """,
     "sales_by_country_category": f"""
-        select country_name as country, category_name as category, {TOTAL} as total_sales
+        select
+            country_name as country,
+            category_name as category,
+            case when grouping(country_name) = 0 then 'country' else 'category' end as grouped_by,
+            {TOTAL} as total_sales,
+            count(*) as sale_count
         from sales
-        group by grouping sets ((country_name, category_name), (country_name), (category_name), ())
+        group by grouping sets ((country_name), (category_name))
     """,
     "sales_rollup_year_country": f"""
-        select year, country_name as country, {TOTAL} as total_sales
-        from sales
+        select
+            year,
+            country_name as country,
+            cast(grouping(year) as smallint) as year_is_total,
+            cast(grouping(country_name) as smallint) as country_is_total,
+            {TOTAL} as total_sales,
+            count(*) as sale_count
+        from {BY_YEAR}
         group by rollup (year, country_name)
     """,
     "sales_cube_year_country": f"""
-        select year, country_name as country, {AVERAGE} as average_sales
-        from sales
+        select
+            year,
+            country_name as country,
+            cast(grouping(year) as smallint) as year_is_total,
+            cast(grouping(country_name) as smallint) as country_is_total,
+            {AVERAGE} as average_sales,
+            {TOTAL} as total_sales,
+            count(*) as sale_count
+        from {BY_YEAR}
         group by cube (year, country_name)
     """,
 }
