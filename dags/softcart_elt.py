@@ -105,7 +105,9 @@ def manifest_is_fresh(manifest: Path, project_dir: Path, profiles_dir: Path) -> 
     skip = {"target", "dbt_packages", "logs"}
     for folder in (project_dir, profiles_dir):
         for path in folder.rglob("*"):
-            if skip.intersection(path.relative_to(folder).parts[:1]):
+            parts = path.relative_to(folder).parts
+            # build output and hidden files (dbt's .user.yml, editors' swap files) are not sources
+            if skip.intersection(parts[:1]) or any(part.startswith(".") for part in parts):
                 continue
             if path.is_file() and path.stat().st_mtime > built:
                 return False
