@@ -1,7 +1,9 @@
 """The reporting layer's figures computed in Python straight from a dataset's files.
 
 Independent of dbt and SQL: it reads the same CSV/JSON files the raw layer was filled from, joins
-them with dictionaries, and aggregates with Decimal. The category of a catalog product comes from
+them with dictionaries, and aggregates with Decimal. The reports sum every sale of the three sales
+files together: they are separate sales channels of one world (docs/generator.md), so no sale is
+counted twice; ``Sale.source_system`` is kept only to tell where a line came from. The category of a catalog product comes from
 the generator's own world (softcart.generate.world.PRODUCT_TYPES), not from the dbt seed.
 """
 
@@ -60,14 +62,14 @@ def read_sales(
     sales: list[Sale] = []
     oltp: list[tuple[int | None, int | None, Decimal | None, int, dt.datetime | None]] = []
     with (dataset / "oltpdata.csv").open(newline="") as handle:
-        for product_id, customer_id, price, quantity, ts in csv.reader(handle):
+        for product_text, customer_text, price_text, quantity_text, ts_text in csv.reader(handle):
             oltp.append(
                 (
-                    int(product_id),
-                    int(customer_id),
-                    Decimal(price),
-                    int(quantity),
-                    dt.datetime.fromisoformat(ts),
+                    int(product_text),
+                    int(customer_text),
+                    Decimal(price_text),
+                    int(quantity_text),
+                    dt.datetime.fromisoformat(ts_text),
                 )
             )
     for product_id, customer_id, price, quantity, ts in [*oltp, *extra_oltp]:
@@ -113,46 +115,47 @@ def _avg(amounts: list[Decimal | None]) -> Decimal | None:
     return (sum(known, Decimal(0)) / len(known)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def total_sales_per_country(sales: list[Sale]) -> dict[tuple[str, str], Decimal | None]:
-    groups: dict[tuple[str, str], list[Decimal | None]] = defaultdict(list)
+def total_sales_per_country(sales: list[Sale]) -> dict[str, Decimal | None]:
+    """country -> total_sales, every source system together (they are separate sales channels)."""
+    groups: dict[str, list[Decimal | None]] = defaultdict(list)
     for s in sales:
-        groups[(s.source_system, s.country)].append(s.amount)
+        groups[s.country].append(s.amount)
     return {k: _sum(v) for k, v in groups.items()}
 
 
 def sales_by_country_category(
     sales: list[Sale],
-) -> dict[tuple[str, str, str | None, str | None], Decimal | None]:
-    """(source, grouped_by, country, category) -> total_sales: GROUPING SETS ((country), (category))."""
-    groups: dict[tuple[str, str, str | None, str | None], list[Decimal | None]] = defaultdict(list)
+) -> dict[tuple[str, str | None, str | None], Decimal | None]:
+    """(grouped_by, country, category) -> total_sales: GROUPING SETS (country, category)."""
+    groups: dict[tuple[str, str | None, str | None], list[Decimal | None]] = defaultdict(list)
     for s in sales:
-        groups[(s.source_system, "country", s.country, None)].append(s.amount)
-        groups[(s.source_system, "category", None, s.category)].append(s.amount)
+        groups[("country", s.country, None)].append(s.amount)
+        groups[("category", None, s.category)].append(s.amount)
     return {k: _sum(v) for k, v in groups.items()}
 
 
 def _grouped(
     sales: list[Sale], cube: bool
-) -> dict[tuple[str, int, int, int | None, str | None], list[Decimal | None]]:
-    """(source, year_is_total, country_is_total, year, country) -> amounts, for ROLLUP or CUBE."""
-    groups: dict[tuple[str, int, int, int | None, str | None], list[Decimal | None]] = defaultdict(list)
+) -> dict[tuple[int, int, int | None, str | None], list[Decimal | None]]:
+    """(year_is_total, country_is_total, year, country) -> amounts, for ROLLUP or CUBE."""
+    groups: dict[tuple[int, int, int | None, str | None], list[Decimal | None]] = defaultdict(list)
     for s in sales:
-        groups[(s.source_system, 0, 0, s.year, s.country)].append(s.amount)
-        groups[(s.source_system, 0, 1, s.year, None)].append(s.amount)
-        groups[(s.source_system, 1, 1, None, None)].append(s.amount)
+        groups[(0, 0, s.year, s.country)].append(s.amount)
+        groups[(0, 1, s.year, None)].append(s.amount)
+        groups[(1, 1, None, None)].append(s.amount)
         if cube:
-            groups[(s.source_system, 1, 0, None, s.country)].append(s.amount)
+            groups[(1, 0, None, s.country)].append(s.amount)
     return groups
 
 
 def sales_rollup_year_country(
     sales: list[Sale],
-) -> dict[tuple[str, int, int, int | None, str | None], Decimal | None]:
+) -> dict[tuple[int, int, int | None, str | None], Decimal | None]:
     return {k: _sum(v) for k, v in _grouped(sales, cube=False).items()}
 
 
 def sales_cube_year_country(
     sales: list[Sale],
-) -> dict[tuple[str, int, int, int | None, str | None], tuple[Decimal | None, Decimal | None, int]]:
+) -> dict[tuple[int, int, int | None, str | None], tuple[Decimal | None, Decimal | None, int]]:
     """-> (average_sales, total_sales, sale_count)."""
     return {k: (_avg(v), _sum(v), len(v)) for k, v in _grouped(sales, cube=True).items()}

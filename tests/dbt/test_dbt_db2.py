@@ -134,6 +134,7 @@ def test_db2_bootstrap_ddl_parses_and_mqt_is_deferred() -> None:
         )
     ]
     sqlfluff.parse(inner, dialect="db2")
+    assert "source_system" not in inner.lower()  # the course's (country, total_sales), all sources
     # the raw layer on Db2 has every raw table the dbt sources read
     raw = (BOOTSTRAP / "020_raw.sql").read_text()
     sources = (Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "staging").rglob(
@@ -148,3 +149,20 @@ def test_db2_bootstrap_ddl_parses_and_mqt_is_deferred() -> None:
     assert len(identifiers) == 9
     for identifier in identifiers:
         assert f"CREATE TABLE raw.{identifier} (" in raw
+
+
+def normalized(sql: str) -> str:
+    """Case, whitespace and `--` comment lines ignored."""
+    code = " ".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
+    return " ".join(code.lower().split()).replace("( ", "(").replace(" )", ")")
+
+
+def test_db2_bootstrap_mqt_select_equals_the_model(db2_compiled: Path) -> None:
+    """sql_bootstrap/db2/040_reporting_mqt.sql creates the MQT dbt builds, not an older copy."""
+    mqt = (BOOTSTRAP / "040_reporting_mqt.sql").read_text()
+    create = normalized(mqt).split(";")[0]
+    prefix = "create table reporting.total_sales_per_country as ("
+    suffix = ") data initially deferred refresh deferred"
+    assert create.startswith(prefix) and create.endswith(suffix)
+    model = (db2_compiled / "models/reporting/total_sales_per_country.sql").read_text()
+    assert create[len(prefix) : -len(suffix)].strip() == normalized(model)

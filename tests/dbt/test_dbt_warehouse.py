@@ -117,45 +117,61 @@ def fetch(conn: psycopg.Connection, sql: str) -> list[tuple]:
     return conn.execute(sql).fetchall()  # type: ignore[arg-type]
 
 
+def column_names(conn: psycopg.Connection, relation: str) -> list[str]:
+    with conn.cursor() as cur:
+        cur.execute(f"select * from {relation} limit 0")  # type: ignore[arg-type]
+        return [column.name for column in cur.description or ()]
+
+
 def assert_reports_match(settings: Settings, sales: list[expected.Sale]) -> None:
+    """The four reports, over every source system together, equal the Python aggregates."""
+    assert {s.source_system for s in sales} == {"oltp", "course_factsales", "ecommerce"}
     with connect(settings) as conn:
-        got_country = {
-            (src, country): total
-            for src, country, total in fetch(
-                conn, "select source_system, country, total_sales from reporting.total_sales_per_country"
-            )
-        }
+        # exactly the course's columns, nothing per source system
+        assert column_names(conn, "reporting.total_sales_per_country") == ["country", "total_sales"]
+        for report in ("sales_by_country_category", "sales_rollup_year_country", "sales_cube_year_country"):
+            assert "source_system" not in column_names(conn, f"reporting.{report}")
+
+        got_country = dict(fetch(conn, "select country, total_sales from reporting.total_sales_per_country"))
         assert got_country == expected.total_sales_per_country(sales)
 
         got_sets = {
-            (src, grouped_by, country, category): total
-            for src, grouped_by, country, category, total in fetch(
+            (grouped_by, country, category): total
+            for grouped_by, country, category, total in fetch(
                 conn,
-                "select source_system, grouped_by, country, category, total_sales"
-                " from reporting.sales_by_country_category",
+                "select grouped_by, country, category, total_sales from reporting.sales_by_country_category",
             )
         }
         assert got_sets == expected.sales_by_country_category(sales)
 
         got_rollup = {
-            (src, yt, ct, year, country): total
-            for src, yt, ct, year, country, total in fetch(
+            (yt, ct, year, country): total
+            for yt, ct, year, country, total in fetch(
                 conn,
-                "select source_system, year_is_total, country_is_total, year, country, total_sales"
+                "select year_is_total, country_is_total, year, country, total_sales"
                 " from reporting.sales_rollup_year_country",
             )
         }
         assert got_rollup == expected.sales_rollup_year_country(sales)
 
         got_cube = {
-            (src, yt, ct, year, country): (avg, total, count)
-            for src, yt, ct, year, country, avg, total, count in fetch(
+            (yt, ct, year, country): (avg, total, count)
+            for yt, ct, year, country, avg, total, count in fetch(
                 conn,
-                "select source_system, year_is_total, country_is_total, year, country,"
+                "select year_is_total, country_is_total, year, country,"
                 " average_sales, total_sales, sale_count from reporting.sales_cube_year_country",
             )
         }
         assert got_cube == expected.sales_cube_year_country(sales)
+
+        # the grand total is every source system's sales: the sum of the fact, not of one source
+        ((grand_total,),) = fetch(
+            conn, "select total_sales from reporting.sales_rollup_year_country where year_is_total = 1"
+        )
+        ((fact_total, sources),) = fetch(
+            conn, "select sum(amount), count(distinct source_system) from marts.fct_sales"
+        )
+        assert (grand_total, sources) == (fact_total, 3)
 
 
 def test_full_then_incremental_build_matches_python_aggregates(warehouse: Settings, dataset: Path) -> None:

@@ -1,6 +1,6 @@
--- Total sales by GROUPING SETS of country and category (the course's production-warehouse
--- report), within each source system: one row per country (category NULL) and one row per
--- category (country NULL).
+-- Total sales by GROUPING SETS (country, category) (the course's production-warehouse report),
+-- over every sale of fct_sales (all source systems: they are separate sales channels): one row
+-- per country (category NULL) and one row per category (country NULL).
 with sales as (
     select * from {{ ref('fct_sales') }}
 ),
@@ -15,7 +15,6 @@ categories as (
 
 final as (
     select
-        sales.source_system,
         countries.country_name as country,
         categories.category_name as category,
         cast(
@@ -29,10 +28,7 @@ final as (
         on sales.country_key = countries.country_key
     left join categories
         on sales.category_key = categories.category_key
-    group by grouping sets (
-        (sales.source_system, countries.country_name),
-        (sales.source_system, categories.category_name)
-    )
+    group by grouping sets (countries.country_name, categories.category_name)
 )
 
 select * from final

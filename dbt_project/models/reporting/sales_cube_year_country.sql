@@ -1,5 +1,6 @@
--- Average (and total) sales by CUBE of year and country: every combination of year and country
--- subtotals. The *_is_total flags tell a subtotal from a NULL year (unknown date).
+-- Average (and total) sales by CUBE (year, country) over every sale of fct_sales (all source
+-- systems: they are separate sales channels): every combination of year and country subtotals.
+-- The *_is_total flags tell a subtotal from a NULL year (unknown date).
 with sales as (
     select * from {{ ref('fct_sales') }}
 ),
@@ -14,7 +15,6 @@ countries as (
 
 final as (
     select
-        sales.source_system,
         dates.year,
         countries.country_name as country,
         cast(grouping(dates.year) as smallint) as year_is_total,
@@ -27,7 +27,7 @@ final as (
         on sales.date_key = dates.date_key
     left join countries
         on sales.country_key = countries.country_key
-    group by sales.source_system, cube (dates.year, countries.country_name)
+    group by cube (dates.year, countries.country_name)
 )
 
 select * from final

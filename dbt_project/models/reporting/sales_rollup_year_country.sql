@@ -1,5 +1,6 @@
--- Total sales by ROLLUP of year and country: per (year, country), per year (country NULL) and the
--- grand total (both NULL). The *_is_total flags tell a subtotal from a NULL year (unknown date).
+-- Total sales by ROLLUP (year, country) over every sale of fct_sales (all source systems: they are
+-- separate sales channels): per (year, country), per year (country NULL) and the grand total (both
+-- NULL). The *_is_total flags tell a subtotal from a NULL year (unknown date).
 with sales as (
     select * from {{ ref('fct_sales') }}
 ),
@@ -14,7 +15,6 @@ countries as (
 
 final as (
     select
-        sales.source_system,
         dates.year,
         countries.country_name as country,
         cast(grouping(dates.year) as smallint) as year_is_total,
@@ -26,7 +26,7 @@ final as (
         on sales.date_key = dates.date_key
     left join countries
         on sales.country_key = countries.country_key
-    group by sales.source_system, rollup (dates.year, countries.country_name)
+    group by rollup (dates.year, countries.country_name)
 )
 
 select * from final
