@@ -101,21 +101,10 @@ def main(settings: Settings, scale: float, seed: int, dataset: Path | None) -> i
         console.print("\n".join(summary.lines()))
         return code if code != 0 else "; ".join(line.strip() for line in summary.lines()[1:])
 
-    def do_export() -> int:
-        from spark.export import main as export_main
+    def do_lake_and_spark() -> int:
+        from spark.cli import run_pipeline_step
 
-        return export_main(settings)
-
-    def do_spark() -> int:
-        from spark.cli import main as spark_main
-
-        for job in ("search-terms", "sales", "forecast"):
-            code = spark_main(
-                settings, job, input_file=None, term="gaming laptop", top=5, model=None, year=None
-            )
-            if code != 0:
-                return code
-        return 0
+        return run_pipeline_step(settings)
 
     def do_dashboard() -> int:
         from dashboards.cli import main as dashboard_main
@@ -129,8 +118,7 @@ def main(settings: Settings, scale: float, seed: int, dataset: Path | None) -> i
         ("load sources", do_load),
         ("ingest", do_ingest),
         ("dbt build", do_dbt),
-        ("export to lake", do_export),
-        ("spark jobs", do_spark),
+        ("export + spark jobs", do_lake_and_spark),
         ("dashboard", do_dashboard),
     ]
     for name, fn in steps:
