@@ -13,6 +13,7 @@ settings (the DAGs themselves use the settings, not these connections).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -111,6 +112,8 @@ def airflow_env(settings: Settings, port: int = DEFAULT_PORT, home: Path | None 
             "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(port + 2),
             # pick up new DAG files quickly on a laptop
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
+            # a laptop, not a cluster: a few task processes at a time, not 32 idle workers
+            "AIRFLOW__CORE__PARALLELISM": "4",
             "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
             "DO_NOT_TRACK": "1",
             "SCARF_ANALYTICS": "false",
@@ -221,18 +224,37 @@ def main(settings: Settings, port: int = DEFAULT_PORT) -> int:
     if parse_dbt_project(settings) != 0:
         console.print("[yellow]dbt parse failed[/]: the softcart_elt DAG falls back to `dbt ls` (slower)")
     env = airflow_env(settings, port)
-    process = subprocess.Popen([airflow_executable(), "standalone"], env=env, cwd=settings.root)
+    # its own session: a Ctrl-C reaches this process only, which then stops standalone exactly once
+    # (a second SIGINT while standalone stops its components would orphan the scheduler)
+    process = subprocess.Popen(
+        [airflow_executable(), "standalone"], env=env, cwd=settings.root, start_new_session=True
+    )
+    # `kill PID` of this process stops Airflow the same way as Ctrl-C
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         return process.wait()
     except KeyboardInterrupt:
-        # Ctrl-C in a terminal reaches standalone too, and it stops its components; a SIGINT sent
-        # to this process alone is passed on. Either way, wait for the components to stop.
+        console.print("stopping Airflow (its components need a few seconds) ...")
+        return _stop(process)
+
+
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop(process: subprocess.Popen[bytes]) -> int:
+    """SIGINT (standalone stops scheduler, DAG processor, triggerer, API server), then escalate."""
+    for sig, grace in ((signal.SIGINT, 60), (signal.SIGTERM, 15)):
+        process.send_signal(sig)
         try:
-            return process.wait(timeout=3)
+            process.wait(timeout=grace)
+            break
         except subprocess.TimeoutExpired:
-            process.send_signal(signal.SIGINT)
-        try:
-            return process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            return 130
+            continue
+        except KeyboardInterrupt:
+            continue
+    # whatever standalone left behind in its session (a stuck scheduler and its workers)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    return 130
