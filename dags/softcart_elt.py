@@ -31,7 +31,6 @@ processes: ``softcart airflow`` sets them; see docs/airflow.md).
 
 from __future__ import annotations
 
-import json
 import logging
 import shlex
 import subprocess
@@ -152,7 +151,7 @@ with DAG(
         """
         from airflow.exceptions import AirflowSkipException
 
-        from softcart.pipeline import _fingerprint
+        from softcart.dataset_marker import is_loaded, record_loaded
 
         dataset_param = str((params or {}).get("dataset") or "").strip()
         if not dataset_param:
@@ -161,17 +160,11 @@ with DAG(
         if not dataset.is_dir():
             raise ValueError(f"dataset param: {dataset} is not a folder")
         settings = load_settings()
-        marker = settings.data_dir / "last_dataset.json"
-        current = {"dataset": str(dataset), "fingerprint": _fingerprint(dataset)}
-        previous = json.loads(marker.read_text()) if marker.is_file() else None
-        if previous == current:
+        if is_loaded(settings, dataset):
             log.info("the sources already hold %s: not loading it again", dataset)
             return {"loaded": False, "full_refresh": False, "dataset": str(dataset)}
         subprocess.run([str(BIN / "softcart"), "load", "--replace", str(dataset)], check=True)
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        tmp = marker.with_suffix(".tmp")
-        tmp.write_text(json.dumps(current))
-        tmp.replace(marker)
+        record_loaded(settings, dataset)
         return {"loaded": True, "full_refresh": True, "dataset": str(dataset)}
 
     loaded = load_sources()

@@ -7,8 +7,6 @@ the same code its own command runs; a failing step stops the run with a non-zero
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +19,19 @@ from softcart.settings import Settings
 
 console = Console(stderr=True)
 
+GENERATED_FILES = (
+    "oltpdata.csv",
+    "customers.csv",
+    "catalog.json",
+    "searchterms.csv",
+    "accesslog.txt",
+    "ecommerce.csv",
+    "DimDate.csv",
+    "DimCategory.csv",
+    "DimCountry.csv",
+    "FactSales.csv",
+)
+
 
 @dataclass
 class StepResult:
@@ -28,24 +39,6 @@ class StepResult:
     seconds: float
     ok: bool
     detail: str = ""
-
-
-def _fingerprint(dataset: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(p for p in dataset.iterdir() if p.is_file()):
-        stat = path.stat()
-        digest.update(f"{path.name}:{stat.st_size}:{int(stat.st_mtime)}".encode())
-    return digest.hexdigest()[:16]
-
-
-def _dataset_changed(settings: Settings, dataset: Path) -> bool:
-    """True when the sources last held another dataset (the warehouse then needs a full refresh)."""
-    marker = settings.data_dir / "last_dataset.json"
-    current = {"dataset": str(dataset.resolve()), "fingerprint": _fingerprint(dataset)}
-    previous = json.loads(marker.read_text()) if marker.exists() else None
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(json.dumps(current))
-    return previous != current
 
 
 def main(settings: Settings, scale: float, seed: int, dataset: Path | None) -> int:
@@ -76,16 +69,24 @@ def main(settings: Settings, scale: float, seed: int, dataset: Path | None) -> i
         from softcart.generate import generate_dataset
 
         dataset = settings.datasets_dir / f"scale-{scale:g}-seed-{seed}"
+        if all((dataset / name).is_file() for name in GENERATED_FILES):
+            return f"{dataset} (already generated; same seed, same bytes)"
         counts = generate_dataset(dataset, scale=scale, seed=seed)
         return f"{dataset} ({counts.get('oltpdata.csv', 0):,} sales rows)"
 
-    def do_load() -> int:
+    def do_load() -> int | str:
         nonlocal full_refresh
+        from softcart.dataset_marker import is_loaded, record_loaded
         from softcart.load.cli import main as load_main
 
         assert dataset is not None
-        full_refresh = _dataset_changed(settings, dataset)
-        return load_main(settings, dataset, replace=True)
+        if is_loaded(settings, dataset):
+            return "the sources already hold this dataset: not reloaded"
+        code = load_main(settings, dataset, replace=True)
+        if code == 0:
+            record_loaded(settings, dataset)
+            full_refresh = True  # a reload replaces the sources: rebuild raw and the incremental models
+        return code
 
     def do_ingest() -> int:
         from ingest.cli import main as ingest_main
