@@ -15,6 +15,7 @@ from typing import Any
 
 import psycopg
 
+from softcart.connections import postgres_connect
 from softcart.settings import Settings
 
 UNKNOWN_KEY = -1
@@ -176,21 +177,15 @@ class MartAggregates:
 
 def connect(settings: Settings) -> psycopg.Connection[Any]:
     """A read-only connection to the warehouse named in the settings."""
-    url = settings.postgres
-    conn = psycopg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.user,
-        password=url.password,
-        dbname=url.database,
-        connect_timeout=10,
-        application_name="softcart-dashboard",
-        # read-only for every statement; autocommit so that one failed optional query (the
-        # ingestion run log may not exist yet) does not abort the others
-        # JIT costs seconds of compile time on these one-pass aggregates and saves nothing; the
-        # larger work_mem keeps their hash aggregates in memory (about 100k groups at 1M sales)
-        options="-c default_transaction_read_only=on -c jit=off -c work_mem=64MB",
+    # read-only for every statement; autocommit so that one failed optional query (the
+    # ingestion run log may not exist yet) does not abort the others.
+    # JIT costs seconds of compile time on these one-pass aggregates and saves nothing; the
+    # larger work_mem keeps their hash aggregates in memory (about 100k groups at 1M sales)
+    conn = postgres_connect(
+        settings,
+        "softcart-dashboard",
         autocommit=True,
+        options="-c default_transaction_read_only=on -c jit=off -c work_mem=64MB",
     )
     return conn
 

@@ -8,6 +8,7 @@ import psycopg
 from psycopg import sql
 
 from ingest.config import Stream
+from softcart.connections import postgres_connect
 from softcart.settings import Settings
 
 AUDIT_COLUMNS = (
@@ -17,17 +18,7 @@ AUDIT_COLUMNS = (
 
 
 def pg_connect(settings: Settings, *, autocommit: bool = False) -> psycopg.Connection[Any]:
-    url = settings.postgres
-    return psycopg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.user,
-        password=url.password,
-        dbname=url.database,
-        autocommit=autocommit,
-        connect_timeout=10,
-        application_name="softcart-ingest",
-    )
+    return postgres_connect(settings, "softcart-ingest", autocommit=autocommit)
 
 
 def ident(name: str) -> sql.Identifier:

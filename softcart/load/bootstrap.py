@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from softcart.load.connections import mongo_client, mysql_connect, mysql_database
+from softcart.connections import mongo_client, mysql_connect, mysql_database
 from softcart.settings import Settings
 
 MYSQL_TIMESTAMP_INDEX = "idx_sales_data_timestamp"

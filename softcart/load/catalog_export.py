@@ -18,7 +18,7 @@ from bson import ObjectId
 from pymongo.errors import PyMongoError
 from rich.console import Console
 
-from softcart.load.connections import mongo_client
+from softcart.connections import mongo_client
 from softcart.settings import Settings
 
 

@@ -16,9 +16,9 @@ from typing import Any
 from bson import ObjectId
 from pymongo.errors import BulkWriteError, PyMongoError
 
+from softcart.connections import mongo_client
 from softcart.load.bootstrap import ensure_catalog_indexes
 from softcart.load.catalog_lines import CatalogLines
-from softcart.load.connections import mongo_client
 from softcart.load.errors import LoadError, located
 from softcart.settings import Settings
 

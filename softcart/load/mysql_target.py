@@ -17,7 +17,7 @@ from typing import Any
 
 import pymysql
 
-from softcart.load.connections import mysql_connect
+from softcart.connections import mysql_connect
 from softcart.load.customers_csv import CustomersCsv
 from softcart.load.errors import LoadError, located
 from softcart.load.sales_csv import COLUMNS as SALES_CSV_COLUMNS

@@ -7,24 +7,19 @@ from softcart.settings import Settings
 
 def create_databases(settings: Settings) -> None:
     """Create the MySQL and PostgreSQL databases named in ``settings`` if they are missing."""
-    import psycopg
-    import pymysql
+    from softcart.connections import mysql_connect, mysql_database, postgres_connect
 
-    my = settings.mysql
-    conn = pymysql.connect(host=my.host, port=my.port, user=my.user or "root", password=my.password or "")
+    conn = mysql_connect(settings, with_database=False)
     try:
         with conn.cursor() as cur:
-            cur.execute(f"CREATE DATABASE IF NOT EXISTS `{my.database or 'sales'}` CHARACTER SET utf8mb4")
+            cur.execute(f"CREATE DATABASE IF NOT EXISTS `{mysql_database(settings)}` CHARACTER SET utf8mb4")
     finally:
         conn.close()
 
-    pg = settings.postgres
-    with psycopg.connect(
-        host=pg.host, port=pg.port, user=pg.user, password=pg.password, dbname="postgres", autocommit=True
-    ) as pconn:
-        exists = pconn.execute("select 1 from pg_database where datname = %s", (pg.database,)).fetchone()
-        if not exists:
-            pconn.execute(f'create database "{pg.database}"')
+    name = settings.postgres.database
+    with postgres_connect(settings, "softcart-up", autocommit=True, database="postgres") as pconn:
+        if not pconn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone():
+            pconn.execute(f'create database "{name}"')
 
 
 def provision(settings: Settings) -> None:

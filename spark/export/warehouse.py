@@ -16,6 +16,7 @@ import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from softcart.connections import postgres_connect
 from softcart.settings import Settings
 from spark.export.tables import LakeTable
 
@@ -44,16 +45,7 @@ class MartsMissing(RuntimeError):
 
 
 def connect(settings: Settings) -> psycopg.Connection[Any]:
-    url = settings.postgres
-    conn = psycopg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.user,
-        password=url.password,
-        dbname=url.database,
-        autocommit=True,
-        application_name="softcart-export",
-    )
+    conn = postgres_connect(settings, "softcart-export", autocommit=True)
     conn.execute("set timezone = 'UTC'")
     conn.execute("set datestyle = 'ISO, YMD'")
     conn.execute("set extra_float_digits = 3")

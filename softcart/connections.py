@@ -1,4 +1,5 @@
-"""Connections to the source servers, built from :class:`~softcart.settings.Settings` only."""
+"""Connections to the servers (MySQL and MongoDB sources, the PostgreSQL warehouse), built from
+:class:`~softcart.settings.Settings` only: the one place that turns settings into connections."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from softcart.settings import Settings
 
 if TYPE_CHECKING:
+    import psycopg
     import pymysql
     from pymongo import MongoClient
 
@@ -37,3 +39,28 @@ def mongo_client(settings: Settings) -> MongoClient:  # type: ignore[type-arg]
     from pymongo import MongoClient
 
     return MongoClient(settings.mongo.raw, serverSelectionTimeoutMS=10_000, tz_aware=False)
+
+
+def postgres_connect(
+    settings: Settings,
+    application_name: str,
+    *,
+    autocommit: bool = False,
+    database: str | None = None,
+    options: str | None = None,
+) -> psycopg.Connection[Any]:
+    """A connection to the warehouse (or to ``database`` on its server), named for pg_stat_activity."""
+    import psycopg
+
+    url = settings.postgres
+    return psycopg.connect(
+        host=url.host,
+        port=url.port,
+        user=url.user,
+        password=url.password,
+        dbname=database or url.database,
+        autocommit=autocommit,
+        connect_timeout=10,
+        application_name=application_name,
+        options=options,
+    )
