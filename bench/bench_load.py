@@ -31,9 +31,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from softcart.connections import mongo_client, mysql_connect
 from softcart.generate import generate_dataset
 from softcart.load.cli import load_dataset
-from softcart.load.connections import mongo_client, mysql_connect
 from softcart.settings import Settings, load_settings
 from softcart.stack.commands import down, start_all
 
