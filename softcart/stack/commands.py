@@ -63,8 +63,9 @@ def down(settings: Settings, purge: bool = False) -> int:
         console.print(f"{server.name}: {'stopped' if stopped else 'not running'}")
         if purge:
             home = server.home
-            if home.is_symlink():
-                shutil.rmtree(home.resolve(), ignore_errors=True)
+            if home.is_symlink():  # root's fallback: the data lives in /var/lib/softcart/<hash>/<name>
+                real = home.resolve()
+                shutil.rmtree(real.parent, ignore_errors=True)
                 home.unlink()
             else:
                 shutil.rmtree(home, ignore_errors=True)
