@@ -33,9 +33,10 @@ sys.path.insert(0, str(ROOT / "tests" / "dbt"))
 
 from raw_loader import create_raw_tables, load_dataset  # noqa: E402
 
-from softcart.dbt_runner import run_dbt, target_dir  # noqa: E402
+from softcart.dbt_runner import dbt_env, run_dbt, target_dir  # noqa: E402
 from softcart.generate import generate_dataset  # noqa: E402
 from softcart.settings import Settings, load_settings  # noqa: E402
+from softcart.warehouse_build import incremental_plan  # noqa: E402
 
 DATABASE = "softcart_bench_dbt"
 console = Console()
@@ -63,14 +64,72 @@ def timed(label: str, action) -> float:  # type: ignore[no-untyped-def]
     return seconds
 
 
-def dbt(settings: Settings, *args: str) -> int:
-    code = run_dbt(settings, [*args, "--quiet"])
+def dbt(settings: Settings, *args: str, top: int = 4, extra_env: dict[str, str] | None = None) -> int:
+    code = run_dbt(settings, [*args, "--quiet"], extra_env=extra_env)
+    summarize(settings, top)
+    return code
+
+
+def summarize(settings: Settings, top: int = 4) -> None:
+    """The nodes of the last invocation: how many, their summed time, the slowest."""
     results = json.loads((target_dir(settings) / "run_results.json").read_text())
     nodes = sorted(results["results"], key=lambda r: -r["execution_time"])
     total = sum(r["execution_time"] for r in nodes)
-    top = ", ".join(f"{r['unique_id'].split('.')[-1]} {r['execution_time']:.1f}" for r in nodes[:4])
-    console.print(f"  nodes: {len(nodes)}, {total:.1f} s summed; slowest: {top}")
-    return code
+    slowest = ", ".join(f"{r['unique_id'].split('.')[-1]} {r['execution_time']:.1f}" for r in nodes[:top])
+    console.print(f"  nodes: {len(nodes)}, {total:.1f} s summed; slowest: {slowest}")
+
+
+def add_new_sales(settings: Settings, count: int, run_id: int) -> None:
+    """Land ``count`` new OLTP sales as ingest run ``run_id``: copies of the first sales, sold on
+    the day after the newest sale (new sales are recent: they touch the latest month)."""
+    with connect(settings) as conn:
+        conn.execute(
+            "insert into raw.mysql_sales__sales_data (rowid, product_id, customer_id, price, quantity,"
+            ' "timestamp", _softcart_run_id, _softcart_loaded_at)'
+            " select rowid + (select max(rowid) from raw.mysql_sales__sales_data), product_id,"
+            " customer_id, price, quantity,"
+            " date_trunc('day', (select max(\"timestamp\") from raw.mysql_sales__sales_data))"
+            " + interval '1 day' + (rowid %% 86400) * interval '1 second', %s, now()"
+            " from raw.mysql_sales__sales_data where rowid <= %s",
+            (run_id, count),
+        )
+
+
+def quiesce(settings: Settings) -> None:
+    """VACUUM ANALYZE the warehouse: an incremental build runs long after the full one, when
+    autovacuum has long finished with the tables the full build wrote (here it would still be busy)."""
+    with connect(settings) as conn:
+        conn.autocommit = True
+        conn.execute("vacuum analyze")
+
+
+class WarmDbt:
+    """dbt in this process, as a long-lived worker runs it: imported once, the manifest parsed once
+    and handed to every invocation (``dbtRunner(manifest=...)``), so an invocation skips parsing."""
+
+    def __init__(self, settings: Settings, env: dict[str, str]) -> None:
+        import os
+
+        from dbt.cli.main import dbtRunner
+
+        self.settings = settings
+        os.environ.update(dbt_env(settings))
+        os.environ.update(env)  # the test scope is read at parse time by the singular tests
+        self.dirs = [
+            "--project-dir",
+            str(settings.dbt_project_dir),
+            "--profiles-dir",
+            str(settings.dbt_profiles_dir),
+        ]
+        parsed = dbtRunner().invoke(["parse", "--quiet", *self.dirs])
+        if not parsed.success:
+            raise SystemExit(f"dbt parse failed: {parsed.exception}")
+        self.runner = dbtRunner(manifest=parsed.result)
+
+    def invoke(self, *args: str) -> int:
+        result = self.runner.invoke([*args, "--quiet", *self.dirs])
+        summarize(self.settings)
+        return 0 if result.success else 1
 
 
 def plain_sql_script(settings: Settings) -> str:
@@ -119,6 +178,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the database and the work folder (to iterate on models)"
+    )
     options = parser.parse_args()
 
     base = load_settings()
@@ -160,31 +222,28 @@ def main() -> int:
         plain = timed("plain SQL star build via psql", lambda: subprocess.run(psql, check=False).returncode)
 
         new_rows = max(1, sales // 100)
-        with connect(settings) as conn:
-            conn.execute(
-                "insert into raw.mysql_sales__sales_data (rowid, product_id, customer_id, price, quantity,"
-                ' "timestamp", _softcart_run_id, _softcart_loaded_at)'
-                ' select rowid + %s, product_id, customer_id, price, quantity, "timestamp", 2, now()'
-                " from raw.mysql_sales__sales_data where rowid <= %s",
-                (10 * sales, new_rows),
-            )
-        incremental_build = timed(
-            f"incremental dbt build after {new_rows:,} new sales (1 %)", lambda: dbt(settings, "build")
-        )
-        with connect(settings) as conn:
-            conn.execute(
-                "insert into raw.mysql_sales__sales_data (rowid, product_id, customer_id, price, quantity,"
-                ' "timestamp", _softcart_run_id, _softcart_loaded_at)'
-                ' select rowid + %s, product_id, customer_id, price, quantity, "timestamp", 3, now()'
-                " from raw.mysql_sales__sales_data where rowid <= %s",
-                (20 * sales, new_rows),
-            )
-        incremental_fact = timed(
-            "incremental dbt run --select fct_sales (1 % new)",
-            lambda: dbt(settings, "run", "--select", "fct_sales"),
+        incremental = incremental_plan(["mysql_sales.sales_data"], "(1 % new sales)")
+
+        add_new_sales(settings, new_rows, run_id=2)
+        quiesce(settings)
+        incremental_cold = timed(
+            f"incremental build after {new_rows:,} new sales (1 %), new dbt process",
+            lambda: dbt(settings, *incremental.args, top=8, extra_env=incremental.env),
         )
         noop = timed(
             "dbt run --select fct_sales, nothing new", lambda: dbt(settings, "run", "--select", "fct_sales")
+        )
+
+        # in a long-lived worker: dbt imported once, the parsed manifest reused (dbtRunner(manifest=...))
+        warm = WarmDbt(settings, incremental.env)
+        warm_full = timed(
+            "full dbt build --full-refresh, warm worker", lambda: warm.invoke("build", "--full-refresh")
+        )
+        add_new_sales(settings, new_rows, run_id=3)
+        quiesce(settings)
+        incremental_warm = timed(
+            f"incremental build after {new_rows:,} new sales (1 %), warm worker",
+            lambda: warm.invoke(*incremental.args),
         )
 
         table = Table(title=f"dbt warehouse at scale {options.scale} ({sales:,} OLTP sales)")
@@ -199,21 +258,27 @@ def main() -> int:
             "plain SQL via psql (same models)", f"{plain:.1f}", f"dbt run = {full_run / plain:.2f} x plain"
         )
         table.add_row(
-            "incremental dbt build (1 % new)",
-            f"{incremental_build:.1f}",
-            f"{incremental_build / full_build:.2f} of full (goal <= 0.10)",
+            "incremental build (1 % new), new process",
+            f"{incremental_cold:.1f}",
+            f"{incremental_cold / full_build:.2f} of full (goal <= 0.10)",
+        )
+        table.add_row("dbt run of fct_sales, nothing new", f"{noop:.1f}", "dbt's fixed cost + a no-op model")
+        table.add_row(
+            "full build, warm worker", f"{warm_full:.1f}", f"{warm_full / full_build:.2f} of cold full"
         )
         table.add_row(
-            "incremental fct_sales only (1 % new)",
-            f"{incremental_fact:.1f}",
-            f"{incremental_fact / full_run:.2f} of full run",
+            "incremental build (1 % new), warm worker",
+            f"{incremental_warm:.1f}",
+            f"{incremental_warm / warm_full:.2f} of warm full (goal <= 0.10)",
         )
-        table.add_row("fct_sales, nothing new", f"{noop:.1f}", f"{noop / full_run:.2f} of full run")
         console.print(table)
     finally:
-        with admin(settings) as conn:
-            conn.execute(f'drop database if exists "{DATABASE}" with (force)')
-        shutil.rmtree(work, ignore_errors=True)
+        if options.keep:
+            console.print(f"kept: database {DATABASE}, SOFTCART_DATA_DIR={work / 'data'}")
+        else:
+            with admin(settings) as conn:
+                conn.execute(f'drop database if exists "{DATABASE}" with (force)')
+            shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

@@ -95,11 +95,12 @@ def dbt_command(settings: Settings, args: list[str]) -> list[str]:
     return command
 
 
-def run_dbt(settings: Settings, args: list[str]) -> int:
+def run_dbt(settings: Settings, args: list[str], extra_env: dict[str, str] | None = None) -> int:
     """Run ``dbt <args>`` against the settings' warehouse; return dbt's exit code."""
     if not args:
         args = ["--help"]
     env = dbt_env(settings)
+    env.update(extra_env or {})
     if not sys.stdout.isatty():  # logs and pipes get plain text, not ANSI colour codes
         env.setdefault("DBT_USE_COLORS", "false")
     completed = subprocess.run(dbt_command(settings, args), env=env, check=False)

@@ -95,12 +95,19 @@ def main(settings: Settings, scale: float, seed: int, dataset: Path | None) -> i
 
     def do_dbt() -> int | str:
         from softcart.dbt_runner import read_run_results, run_dbt
+        from softcart.warehouse_build import plan_build, record_build
 
-        args = ["build"] + (["--full-refresh"] if full_refresh else [])
-        code = run_dbt(settings, args)
+        plan = plan_build(settings, full_refresh=full_refresh)
+        console.print(f"{plan.kind} build: {plan.reason}")
+        if plan.kind == "nothing":
+            return f"nothing to build ({plan.reason})"
+        code = run_dbt(settings, plan.args, extra_env=plan.env)
         summary = read_run_results(settings)
         console.print("\n".join(summary.lines()))
-        return code if code != 0 else "; ".join(line.strip() for line in summary.lines()[1:])
+        if code != 0:
+            return code
+        record_build(settings, plan)
+        return f"{plan.kind}: " + "; ".join(line.strip() for line in summary.lines()[1:])
 
     def do_lake_and_spark() -> int:
         from spark.cli import run_pipeline_step

@@ -72,3 +72,20 @@ CREATE TABLE marts.fct_sales (
 
 CREATE INDEX marts.fct_sales_date ON marts.fct_sales (date_key);
 CREATE INDEX marts.fct_sales_country ON marts.fct_sales (country_key);
+CREATE INDEX marts.fct_sales_batch ON marts.fct_sales (dbt_updated_at);
+CREATE INDEX marts.fct_sales_run ON marts.fct_sales (source_system, ingest_run_id);
+
+-- the sales facts aggregated per month, country and category (the reports read it)
+CREATE TABLE marts.fct_sales_monthly (
+    month_key INTEGER NOT NULL,
+    year INTEGER,
+    month INTEGER,
+    country_key INTEGER NOT NULL REFERENCES marts.dim_country (country_key),
+    category_key INTEGER NOT NULL REFERENCES marts.dim_category (category_key),
+    total_sales DECIMAL(18, 2),
+    sale_count BIGINT,
+    amount_count BIGINT,
+    dbt_updated_at TIMESTAMP,
+    dbt_run_id VARCHAR(64),
+    PRIMARY KEY (month_key, country_key, category_key)
+);

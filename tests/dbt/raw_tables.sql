@@ -59,3 +59,14 @@ create table if not exists raw.files__searchterms (
     _line bigint primary key, day text, month text, year text, searchterm text,
     _softcart_run_id bigint, _softcart_loaded_at timestamptz
 );
+
+-- as ingest/warehouse.py's create_run_id_index: the incremental models and tests read by run id
+create index if not exists mysql_sales__sales_data_run_id_brin on raw.mysql_sales__sales_data using brin (_softcart_run_id);
+create index if not exists mysql_sales__customers_run_id_brin on raw.mysql_sales__customers using brin (_softcart_run_id);
+create index if not exists mongo_catalog__electronics_run_id_brin on raw.mongo_catalog__electronics using brin (_softcart_run_id);
+create index if not exists files__dim_date_run_id_brin on raw.files__dim_date using brin (_softcart_run_id);
+create index if not exists files__dim_category_run_id_brin on raw.files__dim_category using brin (_softcart_run_id);
+create index if not exists files__dim_country_run_id_brin on raw.files__dim_country using brin (_softcart_run_id);
+create index if not exists files__fact_sales_run_id_brin on raw.files__fact_sales using brin (_softcart_run_id);
+create index if not exists files__ecommerce_run_id_brin on raw.files__ecommerce using brin (_softcart_run_id);
+create index if not exists files__searchterms_run_id_brin on raw.files__searchterms using brin (_softcart_run_id);

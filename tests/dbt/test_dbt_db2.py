@@ -29,6 +29,7 @@ MODELS = (
     "marts/dim_country",
     "marts/dim_item",
     "marts/fct_sales",
+    "marts/fct_sales_monthly",
     "reporting/sales_by_country_category",
     "reporting/sales_rollup_year_country",
     "reporting/sales_cube_year_country",
@@ -94,6 +95,8 @@ def test_db2_dialect_macros_are_used(db2_compiled: Path) -> None:
     assert "hash4(" in (db2_compiled / "models/marts/dim_country.sql").read_text()
     fct = (db2_compiled / "models/marts/fct_sales.sql").read_text()
     assert "from marts.fct_sales" in fct  # the incremental filter reads the fact itself
+    monthly = (db2_compiled / "models/marts/fct_sales_monthly.sql").read_text()
+    assert "from marts.fct_sales_monthly" in monthly  # touched months: facts newer than its last build
 
 
 def test_singular_tests_parse_for_db2(db2_compiled: Path) -> None:

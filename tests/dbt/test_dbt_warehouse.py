@@ -20,6 +20,7 @@ from raw_loader import create_raw_tables, document_id, load_dataset
 from softcart.dbt_runner import docs, read_run_results, run_dbt, target_dir
 from softcart.generate import generate_dataset
 from softcart.settings import Settings
+from softcart.warehouse_build import incremental_plan
 
 SCALE = 0.002  # 2,000 OLTP sales, 2,000 FactSales.csv rows, ~500 ecommerce.csv rows
 SEED = 11
@@ -253,6 +254,41 @@ def test_full_then_incremental_build_matches_python_aggregates(warehouse: Settin
 
     customers[LATE_CUSTOMER] = "Peru"
     sales = expected.read_sales(dataset, as_oltp_extra(extra + new_sales), customers)
+    assert_reports_match(settings, sales)
+
+    # round 3: the scheduled incremental build (softcart run's path) after sales of a new year
+    newer_sales = [
+        (4000 + i, first_product(dataset), 1 + i, Decimal("2.50"), 1, dt.datetime(2023, 1, 2, 9, i))
+        for i in range(10)
+    ]
+    with connect(settings) as conn:
+        insert_oltp(conn, newer_sales, run_id=3)
+    plan = incremental_plan(["mysql_sales.sales_data"], "(test)")
+    assert run_dbt(settings, plan.args, extra_env=plan.env) == 0
+    summary = read_run_results(settings)
+    assert summary.ok, summary.lines()
+    run_results = json.loads((target_dir(settings) / "run_results.json").read_text())
+    ran = {
+        r["unique_id"].split(".")[-1] if r["unique_id"].startswith("model.") else r["unique_id"]
+        for r in run_results["results"]
+    }
+    # what the new sales reach, nothing else: no unit test, no catalog or customer model
+    assert {"stg_mysql_sales__sales", "fct_sales", "fct_sales_monthly", "sales_cube_year_country"} <= ran
+    assert {"dim_item", "stg_mongo_catalog__products", "stg_mysql_sales__customers"}.isdisjoint(ran)
+    assert not any(node.startswith("unit_test.") for node in ran)
+    # the fact's tests read the latest batch only
+    compiled = target_dir(settings) / "compiled" / "softcart" / "models" / "marts" / "_marts__models.yml"
+    date_relationship = next(compiled.rglob("relationships_fct_sales_date_key*.sql")).read_text()
+    assert "where dbt_updated_at >= cast('" in date_relationship
+    # the tests of what the database enforces (primary key, NOT NULL) are left to the full build
+    assert not any(node.startswith("test.softcart.unique_fct_sales_sale_key") for node in ran)
+    assert any(node.startswith("test.softcart.relationships_fct_sales_date_key") for node in ran)
+    with connect(settings) as conn:
+        assert fetch(
+            conn,
+            "select sum(sale_count), sum(total_sales) from marts.fct_sales_monthly where month_key = 202301",
+        ) == [(10, Decimal("25.00"))]
+    sales = expected.read_sales(dataset, as_oltp_extra(extra + new_sales + newer_sales), customers)
     assert_reports_match(settings, sales)
 
     # the docs site builds from the same project

@@ -1,26 +1,41 @@
 -- One row per day from the first to the last date any sale or course file carries, with every
 -- attribute computed from the date itself (correct quarters; weekday with Sunday = 1 like the
 -- course's DimDate), plus the unknown member -1 for facts without a date.
+-- The sales' dates are read from fct_sales, whose date_key is derived from the sale's day (every
+-- source system's sales are there): its first and last day come from the fact's date_key index,
+-- two index lookups instead of a scan of every sale; DimDate.csv's days come from staging.
 {%- set empty_range = var('softcart_empty_date_range') %}
 
-with oltp_dates as (
-    select cast(sold_at as date) as date_day from {{ ref('stg_mysql_sales__sales') }}
+with fact_bounds as (
+    select
+        min(date_key) as first_key,
+        max(date_key) as last_key
+    from {{ ref('fct_sales') }}
+    where date_key > 0
+),
+
+fact_dates as (
+    select
+        {{ date_from_parts('first_key / 10000', 'mod(first_key / 100, 100)', 'mod(first_key, 100)') }}
+            as date_day
+    from fact_bounds
+    where first_key is not null
+    union all
+    select
+        {{ date_from_parts('last_key / 10000', 'mod(last_key / 100, 100)', 'mod(last_key, 100)') }}
+            as date_day
+    from fact_bounds
+    where last_key is not null
 ),
 
 course_dates as (
     select date_day from {{ ref('stg_files__dates') }}
 ),
 
-ecommerce_dates as (
-    select sale_date as date_day from {{ ref('stg_files__ecommerce_sales') }}
-),
-
 all_dates as (
-    select date_day from oltp_dates
+    select date_day from fact_dates
     union all
     select date_day from course_dates
-    union all
-    select date_day from ecommerce_dates
 ),
 
 date_range as (

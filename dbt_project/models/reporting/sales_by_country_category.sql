@@ -1,8 +1,9 @@
 -- Total sales by GROUPING SETS (country, category) (the course's production-warehouse report),
 -- over every sale of fct_sales (all source systems: they are separate sales channels): one row
--- per country (category NULL) and one row per category (country NULL).
+-- per country (category NULL) and one row per category (country NULL). Aggregated from the
+-- monthly aggregate fact fct_sales_monthly, which holds the same sums and counts per cell.
 with sales as (
-    select * from {{ ref('fct_sales') }}
+    select * from {{ ref('fct_sales_monthly') }}
 ),
 
 countries as (
@@ -21,8 +22,8 @@ final as (
             case when grouping(countries.country_name) = 0 then 'country' else 'category' end
             as varchar(10)
         ) as grouped_by,
-        cast(sum(sales.amount) as decimal(18, 2)) as total_sales,
-        cast(count(*) as bigint) as sale_count
+        cast(sum(sales.total_sales) as decimal(18, 2)) as total_sales,
+        cast(sum(sales.sale_count) as bigint) as sale_count
     from sales
     left join countries
         on sales.country_key = countries.country_key
