@@ -98,9 +98,10 @@ def main(settings: Settings, scale: float, seed: int, dataset: Path | None) -> i
         from softcart.warehouse_build import plan_build, record_build
 
         plan = plan_build(settings, full_refresh=full_refresh)
-        console.print(f"{plan.kind} build: {plan.reason}")
         if plan.kind == "nothing":
+            console.print(f"nothing to build: {plan.reason}")
             return f"nothing to build ({plan.reason})"
+        console.print(f"{plan.kind} build: {plan.reason}")
         code = run_dbt(settings, plan.args, extra_env=plan.env)
         summary = read_run_results(settings)
         console.print("\n".join(summary.lines()))

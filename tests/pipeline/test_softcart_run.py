@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+from softcart.connections import mysql_connect
 from softcart.settings import Settings
 
 
@@ -36,3 +37,18 @@ def test_softcart_run_twice(isolated: Settings) -> None:
     assert "already generated" in second.stderr
     assert "not reloaded" in second.stderr
     assert "moved 0 rows" in second.stdout + second.stderr
+    assert "nothing to build: no rows landed since ingest run" in second.stderr
+
+    # a new sale in the OLTP source: the third run lands it and builds only what it reaches
+    with mysql_connect(isolated) as conn, conn.cursor() as cur:
+        cur.execute(
+            "insert into sales_data (product_id, customer_id, price, quantity, `timestamp`)"
+            " select product_id, customer_id, price, quantity, `timestamp` from sales_data limit 1"
+        )
+        conn.commit()
+    third = _run(isolated, "run", "--scale", "0.001", "--seed", "7")
+    assert third.returncode == 0, third.stderr[-4000:]
+    assert "moved 1 rows" in third.stdout + third.stderr
+    assert "incremental build: new rows in mysql_sales.sales_data" in third.stderr
+    reconcile = _run(isolated, "reconcile")
+    assert reconcile.returncode == 0, reconcile.stdout + reconcile.stderr
