@@ -85,18 +85,35 @@ AGGREGATES: dict[str, str] = {
 # What the job runs: ONE pass over ``sales`` down to the finest grain any aggregate needs
 # (year, country, category) with the sum of cents and the count -- a few thousand rows at most
 # (years x countries x categories), cached -- then every aggregate re-aggregates those cells.
-# Sums of sums and sums of counts are exact (longs); an average is sum of cents / number of sales,
-# the same double division ``avg`` does, so the results equal AGGREGATES' row for row.
+# The pass groups by the integer keys, not the names: it reads four integer columns instead of two
+# strings more, and hashes integers (scale 10: 4.9 s -> 3.3 s warm); the names come from the
+# lake's dimensions, joined to the few thousand cells (the wide table's names are the same
+# dimensions' names, joined by the export). Sums of sums and sums of counts are exact (longs); an
+# average is sum of cents / number of sales, the same double division ``avg`` does, so the results
+# equal AGGREGATES' row for row.
 CELLS_VIEW = "sales_cells"
+DIMENSION_VIEWS = ("dim_country", "dim_category")
 CELLS = """
     select
-        nullif(year, -1) as year,
-        country_name,
-        category_name,
-        sum(amount_cents) as cents,
-        count(*) as sale_count
-    from sales
-    group by 1, 2, 3
+        cells.year,
+        countries.country_name,
+        categories.category_name,
+        cells.cents,
+        cells.sale_count
+    from (
+        select
+            nullif(year, -1) as year,
+            country_key,
+            category_key,
+            sum(amount_cents) as cents,
+            count(*) as sale_count
+        from sales
+        group by 1, 2, 3
+    ) as cells
+    left join dim_country as countries
+        on cells.country_key = countries.country_key
+    left join dim_category as categories
+        on cells.category_key = categories.category_key
 """
 _CELL_TOTAL = "cast(cast(sum(cents) as decimal(20, 0)) / 100 as decimal(18, 2))"
 _CELL_AVERAGE = "cast(sum(cents) / sum(sale_count) / 100 as decimal(18, 2))"
@@ -152,10 +169,13 @@ class SalesResult:
     top_countries: list[tuple[str, float]] = field(default_factory=list)
 
 
-def cells(spark: SparkSession, sales: DataFrame) -> DataFrame:
+def cells(spark: SparkSession, sales: DataFrame, dimensions: dict[str, DataFrame]) -> DataFrame:
     """The one pass over ``sales``: (year, country, category) cells, cached, one partition, and
-    registered as the view the aggregates read. The caller unpersists it."""
+    registered as the view the aggregates read. ``dimensions``: the lake's ``dim_country`` and
+    ``dim_category``. The caller unpersists the result."""
     sales.createOrReplaceTempView("sales")
+    for name in DIMENSION_VIEWS:
+        dimensions[name].createOrReplaceTempView(name)
     df = spark.sql(CELLS).coalesce(1).cache()
     df.createOrReplaceTempView(CELLS_VIEW)
     return df
@@ -168,9 +188,10 @@ def aggregates(spark: SparkSession) -> dict[str, DataFrame]:
 
 def run(spark: SparkSession, lake: Lake) -> SalesResult:
     sales = read_lake_table(spark, lake, "sales").select(
-        "year", "country_name", "category_name", "amount_cents"
+        "year", "country_key", "category_key", "amount_cents"
     )
-    base = cells(spark, sales)
+    dimensions = {name: read_lake_table(spark, lake, name) for name in DIMENSION_VIEWS}
+    base = cells(spark, sales, dimensions)
     try:
         total = spark.sql(f"select sum(sale_count) from {CELLS_VIEW}").first()
         result = SalesResult(lake.spark_path("sales"), int(total[0] or 0) if total else 0)
