@@ -112,7 +112,7 @@ def _stream(raw: dict[str, Any], defaults: dict[str, Any], settings: Settings) -
 def load_streams(settings: Settings, path: Path = STREAMS_FILE) -> list[Stream]:
     """Every stream of ``streams.yml``, in file order.
 
-    ``SOFTCART_INGEST_BATCH_ROWS`` (read through ``settings.env``) overrides the batch size, for
+    ``settings.ingest_batch_rows`` (``SOFTCART_INGEST_BATCH_ROWS``) overrides the batch size, for
     tests that need several batches from a small table.
     """
     try:
@@ -122,12 +122,12 @@ def load_streams(settings: Settings, path: Path = STREAMS_FILE) -> list[Stream]:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     defaults = dict(doc.get("defaults") or {})
-    override = settings.env.get("SOFTCART_INGEST_BATCH_ROWS")
+    override = settings.ingest_batch_rows
     if override:
-        defaults["batch_rows"] = int(override)
+        defaults["batch_rows"] = override
     streams = [_stream(dict(s), defaults, settings) for s in doc.get("streams") or []]
     if override:
-        streams = [_with_batch(s, int(override)) for s in streams]
+        streams = [_with_batch(s, override) for s in streams]
     seen: set[str] = set()
     for s in streams:
         if s.name in seen:

@@ -104,6 +104,10 @@ class Settings:
     dbt_target: str
     weblog_input: Path
     weblog_output: Path
+    # ingestion: rows per extract query for every stream (None: streams.yml decides), and the
+    # crash point the crash-safety tests set (None in any real run; see ingest/crash.py)
+    ingest_batch_rows: int | None = None
+    ingest_crash_at: str | None = None
     env: Mapping[str, str] = field(repr=False, default_factory=dict)
 
     @property
@@ -150,6 +154,15 @@ def _env_int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from None
 
 
+def _env_positive_int_or_none(env: Mapping[str, str], name: str) -> int | None:
+    if not env.get(name):
+        return None
+    value = _env_int(env, name, 0)
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {env[name]!r}")
+    return value
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build the settings from ``env`` (default: ``os.environ``). Pure: no I/O, no side effects."""
     env = dict(os.environ if env is None else env)
@@ -191,5 +204,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         dbt_target=env.get("SOFTCART_DBT_TARGET", "postgres"),
         weblog_input=Path(env.get("SOFTCART_WEBLOG_INPUT") or data_dir / "landing" / "accesslog.txt"),
         weblog_output=Path(env.get("SOFTCART_WEBLOG_OUTPUT") or data_dir / "weblog"),
+        ingest_batch_rows=_env_positive_int_or_none(env, "SOFTCART_INGEST_BATCH_ROWS"),
+        ingest_crash_at=env.get("SOFTCART_INGEST_CRASH_AT") or None,
         env=env,
     )

@@ -83,3 +83,12 @@ def test_a_port_taken_by_a_stranger_is_a_clear_error(stack: Settings, tmp_path: 
 def test_missing_binary_names_the_package() -> None:
     with pytest.raises(StackError, match="apt-get install -y mariadb-server"):
         _which(["/nonexistent/mariadbd"], "mariadb-server", "mariadbd")
+
+
+def test_ingest_knobs_are_settings() -> None:
+    settings = load_settings({"SOFTCART_INGEST_BATCH_ROWS": "500", "SOFTCART_INGEST_CRASH_AT": "extract"})
+    assert (settings.ingest_batch_rows, settings.ingest_crash_at) == (500, "extract")
+    assert (load_settings({}).ingest_batch_rows, load_settings({}).ingest_crash_at) == (None, None)
+    for bad in ("0", "-3", "many"):
+        with pytest.raises(ValueError, match="SOFTCART_INGEST_BATCH_ROWS must be"):
+            load_settings({"SOFTCART_INGEST_BATCH_ROWS": bad})
