@@ -125,6 +125,7 @@ class RunSummary:
     elapsed_s: float
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)  # (resource type, status)
     failures: list[str] = field(default_factory=list)
+    invocation_id: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -147,6 +148,7 @@ def read_run_results(settings: Settings) -> RunSummary:
     summary = RunSummary(
         command=" ".join(data.get("args", {}).get("invocation_command", "").split()[1:2]) or "dbt",
         elapsed_s=float(data.get("elapsed_time", 0.0)),
+        invocation_id=data.get("metadata", {}).get("invocation_id"),
     )
     for result in data["results"]:
         unique_id: str = result["unique_id"]

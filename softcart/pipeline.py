@@ -107,7 +107,7 @@ def main(settings: Settings, scale: float, seed: int, dataset: Path | None) -> i
         console.print("\n".join(summary.lines()))
         if code != 0:
             return code
-        record_build(settings, plan)
+        record_build(settings, plan, summary.invocation_id)
         return f"{plan.kind}: " + "; ".join(line.strip() for line in summary.lines()[1:])
 
     def do_lake_and_spark() -> int:

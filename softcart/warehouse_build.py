@@ -17,17 +17,16 @@ is fresher instead of a separate ``dbt source freshness`` invocation:
   for enforced constraints); the full build and CI still run both;
 * **nothing** when no ingest run landed a row since that build and the project is unchanged.
 
-The record of the last successful build (``<data dir>/dbt/last_build.json``: the project's
-fingerprint and the newest ingest run it covered) is written only after dbt exits 0.
+The record of each successful build (``softcart_meta.warehouse_builds`` in the warehouse itself: the
+project's fingerprint and the newest ingest run it covered; sql_bootstrap/postgres/) is written only
+after dbt exits 0, so a failed build is planned again, and a replaced or purged warehouse has no
+record and gets a full build.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Literal
 
 from softcart.settings import Settings
@@ -55,10 +54,6 @@ class BuildPlan:
     env: dict[str, str] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)  # dbt sources with new rows (incremental)
     ingest_run_id: int | None = None  # the newest ingest run the build covers
-
-
-def record_path(settings: Settings) -> Path:
-    return settings.data_dir / "dbt" / "last_build.json"
 
 
 def project_fingerprint(settings: Settings) -> str:
@@ -106,12 +101,22 @@ def landed_since(settings: Settings, after_run_id: int) -> tuple[list[str], int 
 
 
 def read_record(settings: Settings) -> dict[str, object] | None:
-    path = record_path(settings)
-    try:
-        record = json.loads(path.read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
+    """The newest successful build of this warehouse (``softcart_meta.warehouse_builds``), if any."""
+    import psycopg
+
+    from softcart.connections import postgres_connect
+
+    with postgres_connect(settings, "softcart-warehouse-build") as conn:
+        try:
+            row = conn.execute(
+                "select fingerprint, ingest_run_id, kind, finished_at from softcart_meta.warehouse_builds"
+                " order by build_id desc limit 1"
+            ).fetchone()
+        except psycopg.errors.UndefinedTable:  # a warehouse not provisioned by `softcart up`
+            return None
+    if row is None:
         return None
-    return record if isinstance(record, dict) else None
+    return {"fingerprint": row[0], "ingest_run_id": int(row[1]), "kind": row[2], "finished_at": row[3]}
 
 
 def plan_build(settings: Settings, *, full_refresh: bool) -> BuildPlan:
@@ -157,16 +162,19 @@ def incremental_plan(sources: list[str], since: str, ingest_run_id: int | None =
     )
 
 
-def record_build(settings: Settings, plan: BuildPlan) -> None:
-    """After dbt exited 0: remember what the warehouse now covers."""
-    path = record_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    record = {
-        "fingerprint": project_fingerprint(settings),
-        "ingest_run_id": plan.ingest_run_id if plan.ingest_run_id is not None else -1,
-        "kind": plan.kind,
-        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record, indent=2) + "\n")
-    tmp.replace(path)
+def record_build(settings: Settings, plan: BuildPlan, dbt_invocation_id: str | None = None) -> None:
+    """After dbt exited 0: remember in the warehouse what it now covers."""
+    from softcart.connections import postgres_connect
+
+    with postgres_connect(settings, "softcart-warehouse-build") as conn:
+        conn.execute(
+            "insert into softcart_meta.warehouse_builds (kind, fingerprint, ingest_run_id, dbt_invocation_id)"
+            " values (%s, %s, %s, %s)",
+            (
+                plan.kind,
+                project_fingerprint(settings),
+                plan.ingest_run_id if plan.ingest_run_id is not None else -1,
+                dbt_invocation_id,
+            ),
+        )
+        conn.commit()

@@ -1,0 +1,14 @@
+-- The dbt builds `softcart run` made of this warehouse (softcart/warehouse_build.py): the next run
+-- plans a full, incremental or no build from the newest row. Kept in the warehouse it describes, so a
+-- replaced or purged warehouse can never be mistaken for one already built. Idempotent.
+create table if not exists softcart_meta.warehouse_builds (
+    build_id bigint generated always as identity primary key,
+    kind text not null,
+    -- sha256 of the dbt project's and profiles' files: a change means a full build
+    fingerprint text not null,
+    -- the newest successful ingest run the build covers (-1: none)
+    ingest_run_id bigint not null,
+    dbt_invocation_id text,
+    finished_at timestamptz not null default clock_timestamp(),
+    constraint warehouse_builds_kind_check check (kind in ('full', 'incremental'))
+);
