@@ -42,8 +42,9 @@ def test_course_charts_through_load_ingest_dbt(
     (dataset / "ecommerce.csv").symlink_to(capstone / "ecommerce.csv")
     assert load_main(isolated, dataset, replace=False) == 0
     assert ingest_main(isolated, streams=[], full_refresh=False) == 0
-    # the seeds and models the dashboard reads (dbt's own tests run in tests/dbt)
-    dbt_args = ["build", "--select", "+fct_sales"]
+    # the seeds and models the dashboard reads: the fact and the four dimensions (dim_date spans the
+    # fact's days, so it comes after it); dbt's own tests run in tests/dbt
+    dbt_args = ["build", "--select", "+fct_sales", "+dim_date"]
     dbt_args += ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
     assert run_dbt(isolated, dbt_args) == 0
     out = tmp_path / "site"
