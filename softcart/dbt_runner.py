@@ -1,11 +1,12 @@
 """Run dbt on the project's warehouse with the connection settings of the rest of the platform.
 
-``softcart dbt build`` == ``dbt build --project-dir dbt_project --profiles-dir profiles`` with the
-PostgreSQL connection taken from :class:`~softcart.settings.Settings` (``SOFTCART_POSTGRES_URL`` /
-``SOFTCART_POSTGRES_PORT``), handed to ``profiles/profiles.yml`` as ``SOFTCART_DBT_PG_*``
-environment variables of the dbt process. dbt runs as a subprocess: its global state (flags,
-adapters, logging) never leaks into the caller, and the environment it needs is passed
-explicitly instead of being written into ``os.environ``.
+``softcart dbt build`` == ``dbt build --project-dir dbt_project --profiles-dir profiles`` in the
+environment the settings were read from: ``profiles/profiles.yml`` resolves ``SOFTCART_POSTGRES_URL``
+/ ``SOFTCART_POSTGRES_PORT`` / ``SOFTCART_POSTGRES_DATABASE`` exactly as
+:func:`softcart.settings.load_settings` does (tests/dbt/test_profiles.py holds them together), so
+plain ``dbt`` and ``softcart dbt`` reach the same warehouse. dbt runs as a subprocess: its global
+state (flags, adapters, logging) never leaks into the caller, and the environment it needs is
+passed explicitly instead of being written into ``os.environ``.
 """
 
 from __future__ import annotations
@@ -57,16 +58,11 @@ def dbt_executable() -> str:
 
 
 def dbt_env(settings: Settings) -> dict[str, str]:
-    """The environment of the dbt process: the caller's, plus the profile's variables."""
-    pg = settings.postgres
+    """The environment of the dbt process: the settings' own (the profile reads ``SOFTCART_POSTGRES_*``
+    from it), plus the target, the exposure's URL and dbt's paths."""
     env = dict(settings.env)
     env.update(
         {
-            "SOFTCART_DBT_PG_HOST": pg.host,
-            "SOFTCART_DBT_PG_PORT": str(pg.port),
-            "SOFTCART_DBT_PG_USER": pg.user or "softcart",
-            "SOFTCART_DBT_PG_PASSWORD": pg.password or "",
-            "SOFTCART_DBT_PG_DBNAME": pg.database or "softcart",
             "SOFTCART_DBT_TARGET": settings.dbt_target,
             "SOFTCART_DBT_DASHBOARD_URL": (settings.data_dir / "dashboard" / "index.html").as_uri(),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",

@@ -85,6 +85,22 @@ def redact(raw: str) -> str:
 
 
 @dataclass(frozen=True)
+class Db2:
+    """The production warehouse (IBM Db2), the ``db2`` target of ``profiles/profiles.yml``.
+
+    Read from ``DB2_HOST``, ``DB2_PORT`` (50000), ``DB2_DATABASE``, ``DB2_USER``, ``DB2_PASSWORD``
+    and ``DB2_SCHEMA`` (``STAGING``): the names the profile has always used.
+    """
+
+    host: str | None
+    port: int
+    database: str | None
+    user: str | None
+    password: str | None = field(repr=False)
+    schema: str = "STAGING"
+
+
+@dataclass(frozen=True)
 class Settings:
     root: Path
     data_dir: Path
@@ -102,12 +118,15 @@ class Settings:
     spark_driver_memory: str
     spark_shuffle_partitions: int
     dbt_target: str
+    db2: Db2
     weblog_input: Path
     weblog_output: Path
     # ingestion: rows per extract query for every stream (None: streams.yml decides), and the
     # crash point the crash-safety tests set (None in any real run; see ingest/crash.py)
     ingest_batch_rows: int | None = None
     ingest_crash_at: str | None = None
+    # dbt's threads (both targets of profiles/profiles.yml)
+    dbt_threads: int = 2
     env: Mapping[str, str] = field(repr=False, default_factory=dict)
 
     @property
@@ -152,6 +171,10 @@ def _env_int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _env_positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    return _env_positive_int_or_none(env, name) or default
 
 
 def _env_positive_int_or_none(env: Mapping[str, str], name: str) -> int | None:
@@ -201,7 +224,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         spark_master=env.get("SOFTCART_SPARK_MASTER", "local[2]"),
         spark_driver_memory=env.get("SOFTCART_SPARK_DRIVER_MEMORY", "2g"),
         spark_shuffle_partitions=_env_int(env, "SOFTCART_SPARK_SHUFFLE_PARTITIONS", 8),
-        dbt_target=env.get("SOFTCART_DBT_TARGET", "postgres"),
+        dbt_target=env.get("SOFTCART_DBT_TARGET") or "postgres",
+        db2=Db2(
+            host=env.get("DB2_HOST") or None,
+            port=_env_int(env, "DB2_PORT", 50000),
+            database=env.get("DB2_DATABASE") or None,
+            user=env.get("DB2_USER") or None,
+            password=env.get("DB2_PASSWORD") or None,
+            schema=env.get("DB2_SCHEMA") or "STAGING",
+        ),
+        dbt_threads=_env_positive_int(env, "SOFTCART_DBT_THREADS", 2),
         weblog_input=Path(env.get("SOFTCART_WEBLOG_INPUT") or data_dir / "landing" / "accesslog.txt"),
         weblog_output=Path(env.get("SOFTCART_WEBLOG_OUTPUT") or data_dir / "weblog"),
         ingest_batch_rows=_env_positive_int_or_none(env, "SOFTCART_INGEST_BATCH_ROWS"),

@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
-
 from softcart.dbt_runner import dbt_command, dbt_env
 from softcart.settings import Settings, load_settings
 
@@ -30,22 +28,6 @@ def test_sqlfluff_lint_models_passes(stack: Settings) -> None:
     assert "All Finished" in completed.stdout
 
 
-def test_profile_defaults_equal_the_local_stack_defaults() -> None:
-    """Plain `dbt build --profiles-dir ../profiles` (no softcart) reaches the same PostgreSQL."""
-    profile = yaml.safe_load((ROOT / "profiles" / "profiles.yml").read_text())["softcart"]
-    pg = profile["outputs"]["postgres"]
-    defaults = load_settings({}).postgres
-    assert f"'SOFTCART_DBT_PG_HOST', '{defaults.host}'" in pg["host"]
-    assert f"'SOFTCART_DBT_PG_PORT', '{defaults.port}'" in pg["port"]
-    assert f"'SOFTCART_DBT_PG_USER', '{defaults.user}'" in pg["user"]
-    assert f"'SOFTCART_DBT_PG_DBNAME', '{defaults.database}'" in pg["dbname"]
-    db2 = profile["outputs"]["db2"]
-    assert db2["type"] == "db2"
-    for key, var in [("host", "DB2_HOST"), ("database", "DB2_DATABASE"), ("username", "DB2_USER")]:
-        assert f"env_var('{var}')" in db2[key]
-    assert "env_var('DB2_PASSWORD')" in db2["password"]
-
-
 def test_runner_passes_the_settings_connection_to_dbt(tmp_path: Path) -> None:
     settings = load_settings(
         {
@@ -54,11 +36,9 @@ def test_runner_passes_the_settings_connection_to_dbt(tmp_path: Path) -> None:
         }
     )
     env = dbt_env(settings)
-    assert env["SOFTCART_DBT_PG_HOST"] == "db.example"
-    assert env["SOFTCART_DBT_PG_PORT"] == "6543"
-    assert env["SOFTCART_DBT_PG_USER"] == "analyst"
-    assert env["SOFTCART_DBT_PG_PASSWORD"] == "s3cret"
-    assert env["SOFTCART_DBT_PG_DBNAME"] == "wh"
+    # one mechanism: the profile reads the settings' own variables (tests/dbt/test_profiles.py)
+    assert env["SOFTCART_POSTGRES_URL"] == "postgresql://analyst:s3cret@db.example:6543/wh"
+    assert not [key for key in env if key.startswith("SOFTCART_DBT_PG_")]
     assert env["DBT_TARGET_PATH"] == str(tmp_path / "dbt" / "target")
 
     command = dbt_command(settings, ["build", "--select", "marts"])
