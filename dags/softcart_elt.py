@@ -42,7 +42,7 @@ from typing import Any
 import pendulum
 import yaml  # type: ignore[import-untyped]
 from airflow.providers.standard.operators.bash import BashOperator
-from airflow.sdk import DAG, Param, TaskGroup, task
+from airflow.sdk import DAG, CronTriggerTimetable, Param, TaskGroup, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior, TestIndirectSelection
 
@@ -122,8 +122,11 @@ with DAG(
     dag_id="softcart_elt",
     description="Sources -> raw (ingest) -> dbt warehouse (Cosmos) -> Parquet lake -> Spark -> dashboard",
     default_args=default_args,
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    schedule="@daily",
+    # daily at midnight UTC, and unpausing starts no run for a past day: with a start_date, a DAG
+    # unpaused at 10:00 would start today's 00:00 run at once (on top of a manual trigger), since
+    # Airflow ignores run_immediately when a start_date is set; without one, the first scheduled
+    # run is the next midnight (tests/airflow/test_airflow_dagbag.py asks the timetable)
+    schedule=CronTriggerTimetable("@daily", timezone=pendulum.UTC, run_immediately=False),
     catchup=False,
     max_active_runs=1,
     dagrun_timeout=timedelta(hours=3),

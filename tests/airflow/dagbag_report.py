@@ -9,6 +9,32 @@ from __future__ import annotations
 import json
 import sys
 import time
+from typing import Any
+
+# the fixed "now" at which the report asks each DAG's timetable what unpausing it would start
+# (mid-morning: a daily DAG's last midnight is 10 hours in the past)
+UNPAUSE_AT = "2026-06-15T10:00:00+00:00"
+
+
+def next_run_on_unpause(dag: Any) -> dict[str, Any]:
+    """What the scheduler would schedule first for ``dag`` (no automated run yet) at ``UNPAUSE_AT``.
+
+    The scheduler's own code path: the serialized DAG's ``next_dagrun_info`` (start date, end date
+    and catchup of the DAG and its tasks), with the timetables' clock fixed.
+    """
+    from unittest import mock
+
+    import pendulum
+    from airflow.serialization.serialized_objects import LazyDeserializedDAG
+
+    now = pendulum.parse(UNPAUSE_AT)
+    with mock.patch("airflow.timetables.trigger.utcnow", return_value=now):
+        info = LazyDeserializedDAG.from_dag(dag).next_dagrun_info(last_automated_run_info=None)
+    return {
+        "timetable": type(dag.timetable).__name__,
+        "now": UNPAUSE_AT,
+        "run_after": info.run_after.isoformat() if info else None,
+    }
 
 
 def main(dags_folder: str) -> None:
@@ -27,6 +53,8 @@ def main(dags_folder: str) -> None:
                 "tags": sorted(dag.tags),
                 "owner": dag.owner,
                 "params": sorted(dag.params.keys()),
+                "catchup": dag.catchup,
+                "first_run": next_run_on_unpause(dag),
                 "tasks": {
                     task.task_id: {
                         "owner": task.owner,

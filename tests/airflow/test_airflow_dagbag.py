@@ -94,3 +94,16 @@ def test_softcart_elt_covers_every_stream_and_dbt_model(dagbag: dict[str, Any]) 
     assert tasks["export"]["upstream"] and all(u.startswith("dbt.") for u in tasks["export"]["upstream"])
     assert tasks["spark.search_terms"]["upstream"] == ["export"]
     assert tasks["dashboard"]["upstream"] == ["spark.forecast"]
+
+
+def test_unpausing_softcart_elt_starts_no_run_for_a_past_day(dagbag: dict[str, Any]) -> None:
+    """Daily, but the first scheduled run after unpausing is the next midnight, not today's 00:00.
+
+    The report asks the serialized DAG (the scheduler's code path) at a fixed 10:00 UTC; with a
+    start_date the answer was 00:00 the same day, a run the scheduler starts at once.
+    """
+    first = dagbag["dags"]["softcart_elt"]["first_run"]
+    assert first["timetable"] == "CronTriggerTimetable"
+    assert dagbag["dags"]["softcart_elt"]["catchup"] is False
+    assert first["now"] == "2026-06-15T10:00:00+00:00"
+    assert first["run_after"] == "2026-06-16T00:00:00+00:00"
