@@ -21,6 +21,8 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -31,6 +33,7 @@ from softcart.settings import Settings
 DEFAULT_PORT = 8081
 PASSWORD_FILE = "simple_auth_manager_passwords.json.generated"
 ADMIN_USER = "admin"
+SIMPLE_AUTH_MANAGER = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
 
 console = Console(soft_wrap=True)
 
@@ -106,10 +109,16 @@ def airflow_env(settings: Settings, port: int = DEFAULT_PORT, home: Path | None 
             "AIRFLOW__API__PORT": str(port),
             "AIRFLOW__API__HOST": "127.0.0.1",
             "AIRFLOW__API__BASE_URL": base_url,
-            # the scheduler's and triggerer's log servers sit next to the UI's port (not on 8793/8794,
-            # so two projects, or two checkouts, can run side by side)
+            # no log server runs (softcart airflow starts the scheduler and triggerer with
+            # --skip-serve-logs: they would bind every interface); the API server still asks these
+            # ports for a running task's log, so they are this project's, not another's 8793/8794
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(port + 1),
             "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(port + 2),
+            # every listener on loopback: the scheduler's health check (off by default) too
+            "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": "127.0.0.1",
+            # what `airflow standalone` forced, explicit for every command of the project
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__AUTH_MANAGER": SIMPLE_AUTH_MANAGER,
             # pick up new DAG files quickly on a laptop
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
             # a laptop, not a cluster: a few task processes at a time, not 32 idle workers
@@ -171,6 +180,27 @@ def run_airflow(
     )
 
 
+# airflow sub-commands that need no metadata database (no migration before them)
+_NO_DATABASE = frozenset({"db", "config", "version", "info", "cheat-sheet", "plugins", "-h", "--help"})
+
+
+def run_cli(settings: Settings, args: Sequence[str], *, port: int = DEFAULT_PORT) -> int:
+    """``softcart airflow ARGS``: ``airflow ARGS`` with the project's environment; its exit code.
+
+    A fresh ``AIRFLOW_HOME`` gets its metadata database first (``airflow db migrate``, as
+    standalone does), so ``softcart airflow dags test process_web_log`` works on a new data dir.
+    """
+    if args and args[0] not in _NO_DATABASE and not (airflow_home(settings) / "airflow.db").exists():
+        done = migrate(settings)
+        if done.returncode != 0:
+            console.print(f"[red]airflow db migrate failed[/]\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+            return done.returncode
+    try:
+        return run_airflow(settings, args, port=port).returncode
+    except KeyboardInterrupt:
+        return 130
+
+
 def migrate(settings: Settings, home: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Create or upgrade the SQLite metadata database (idempotent)."""
     return run_airflow(settings, ["db", "migrate"], capture=True, home=home)
@@ -203,13 +233,29 @@ def _port_in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+# What `softcart airflow` starts: the components of `airflow standalone`, each on loopback only.
+# `airflow standalone` cannot be told that: the scheduler's and triggerer's log servers bind every
+# interface ("" in airflow.utils.serve_logs; Airflow 3.3 has no host setting for them). On one
+# machine they are not needed: the API server reads task and trigger logs from the log folder.
+COMPONENTS: dict[str, list[str]] = {
+    "scheduler": ["scheduler", "--skip-serve-logs"],
+    "dag-processor": ["dag-processor"],
+    "triggerer": ["triggerer", "--skip-serve-logs"],
+    # on [api] host/port (AIRFLOW__API__HOST=127.0.0.1, AIRFLOW__API__PORT)
+    "api-server": ["api-server"],
+}
+
+
 def main(settings: Settings, port: int = DEFAULT_PORT) -> int:
-    """``softcart airflow``: start Airflow standalone (scheduler, DAG processor, triggerer, API server + UI)."""
-    busy = [p for p in (port, port + 1, port + 2) if _port_in_use(p)]
-    if busy:
+    """``softcart airflow``: start Airflow locally (scheduler, DAG processor, triggerer, API server + UI).
+
+    What ``airflow standalone`` does (migrate the SQLite database, start the four components, the
+    API server generates the admin password), with every listener on 127.0.0.1. Returns when a
+    component exits (its exit code) or on Ctrl-C / SIGTERM (130), after stopping all of them.
+    """
+    if _port_in_use(port):
         console.print(
-            f"[red]port {busy[0]} is already in use[/] (Airflow needs {port}, {port + 1} and {port + 2}): "
-            "choose another with `softcart airflow --port N`"
+            f"[red]port {port} is already in use[/]: choose another with `softcart airflow --port N`"
         )
         return 2
     home = airflow_home(settings)
@@ -223,38 +269,72 @@ def main(settings: Settings, port: int = DEFAULT_PORT) -> int:
     console.print("parsing the dbt project (dbt parse) for the softcart_elt DAG ...")
     if parse_dbt_project(settings) != 0:
         console.print("[yellow]dbt parse failed[/]: the softcart_elt DAG falls back to `dbt ls` (slower)")
+    done = migrate(settings)
+    if done.returncode != 0:
+        console.print(f"[red]airflow db migrate failed[/]\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+        return done.returncode
     env = airflow_env(settings, port)
-    # its own session: a Ctrl-C reaches this process only, which then stops standalone exactly once
-    # (a second SIGINT while standalone stops its components would orphan the scheduler)
-    process = subprocess.Popen(
-        [airflow_executable(), "standalone"], env=env, cwd=settings.root, start_new_session=True
-    )
     # `kill PID` of this process stops Airflow the same way as Ctrl-C
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    processes: dict[str, subprocess.Popen[bytes]] = {}
     try:
-        return process.wait()
+        for name, args in COMPONENTS.items():
+            # each in a session of its own: a Ctrl-C reaches this process only, which then stops
+            # every component exactly once (and kills what is left of its process group)
+            processes[name] = subprocess.Popen(
+                [airflow_executable(), *args],
+                env=env,
+                cwd=settings.root,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            threading.Thread(target=_prefix_output, args=(name, processes[name]), daemon=True).start()
+        console.print(f"Airflow is starting: {', '.join(processes)} (the UI answers on {url} in a minute)")
+        while True:
+            for name, process in processes.items():
+                code = process.poll()
+                if code is not None:
+                    console.print(f"[red]{name} exited ({code})[/]: stopping Airflow")
+                    _stop(processes)
+                    return code or 1
+            time.sleep(0.5)
     except KeyboardInterrupt:
         console.print("stopping Airflow (its components need a few seconds) ...")
-        return _stop(process)
+        _stop(processes)
+        return 130
+
+
+def _prefix_output(name: str, process: subprocess.Popen[bytes]) -> None:
+    """Copy a component's output to ours, each line prefixed with its name (as standalone does)."""
+    assert process.stdout is not None
+    for line in process.stdout:
+        sys.stdout.write(f"{name:13} | {line.decode(errors='replace').rstrip()}\n")
+        sys.stdout.flush()
 
 
 def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _stop(process: subprocess.Popen[bytes]) -> int:
-    """SIGINT (standalone stops scheduler, DAG processor, triggerer, API server), then escalate."""
-    for sig, grace in ((signal.SIGINT, 60), (signal.SIGTERM, 15)):
-        process.send_signal(sig)
-        try:
-            process.wait(timeout=grace)
-            break
-        except subprocess.TimeoutExpired:
-            continue
-        except KeyboardInterrupt:
-            continue
-    # whatever standalone left behind in its session (a stuck scheduler and its workers)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-    return 130
+def _stop(processes: Mapping[str, subprocess.Popen[bytes]]) -> None:
+    """SIGTERM every component (each shuts down cleanly on it), then SIGKILL what is left of the group."""
+    for process in processes.values():
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 60
+    for process in processes.values():
+        while True:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                break
+            except subprocess.TimeoutExpired:
+                break
+            except KeyboardInterrupt:  # a second Ctrl-C: keep stopping, do not orphan anything
+                continue
+    # whatever a component left behind in its group (task processes, a stuck scheduler)
+    for process in processes.values():
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

@@ -182,14 +182,30 @@ def dbt(ctx: typer.Context) -> None:
     raise typer.Exit(run_dbt(load_settings(), list(ctx.args)))
 
 
-@app.command(rich_help_panel="Pipeline")
+@app.command(
+    context_settings={
+        "allow_extra_args": True,
+        "ignore_unknown_options": True,
+        # options after the first argument belong to airflow: `softcart airflow api-server --port 9000`
+        "allow_interspersed_args": False,
+    },
+    rich_help_panel="Pipeline",
+)
 def airflow(
-    port: Annotated[int, typer.Option("--port", help="Port of the Airflow UI.")] = 8081,
+    ctx: typer.Context,
+    port: Annotated[
+        int, typer.Option("--port", help="Port of the Airflow UI (standalone; the API URL of ARGS).")
+    ] = 8081,
 ) -> None:
-    """Start Airflow locally (standalone, SQLite) with the project's DAGs."""
-    from softcart.airflow_local import main
+    """Airflow with the project's setup: no ARGS, start it locally (standalone, SQLite) with the
+    project's DAGs; with ARGS, run `airflow ARGS` in the same environment
+    (`softcart airflow dags list`, `softcart airflow dags test process_web_log`)."""
+    from softcart.airflow_local import main, run_cli
 
-    raise typer.Exit(main(load_settings(), port=port))
+    settings = load_settings()
+    if ctx.args:
+        raise typer.Exit(run_cli(settings, list(ctx.args), port=port))
+    raise typer.Exit(main(settings, port=port))
 
 
 @app.command(rich_help_panel="Pipeline")
