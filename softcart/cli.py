@@ -182,6 +182,22 @@ def dbt(ctx: typer.Context) -> None:
     raise typer.Exit(run_dbt(load_settings(), list(ctx.args)))
 
 
+@app.command(rich_help_panel="Pipeline")
+def env(
+    with_secrets: Annotated[
+        bool, typer.Option("--with-secrets", help="Also print the passwords (secrets.env, URLs, DB2).")
+    ] = False,
+    port: Annotated[
+        int, typer.Option("--port", help="Port of the Airflow UI the Airflow variables name.")
+    ] = 8081,
+) -> None:
+    """Print `export NAME=value` lines for plain dbt, airflow and spark-submit: `eval "$(softcart env)"`."""
+    from softcart.shell_env import shell_env
+
+    for line in shell_env(load_settings(), port=port, with_secrets=with_secrets).lines():
+        typer.echo(line)
+
+
 @app.command(
     context_settings={
         "allow_extra_args": True,

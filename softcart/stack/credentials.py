@@ -35,6 +35,16 @@ def _secret(settings: Settings, key: str) -> str:
     return values[key]
 
 
+def known_secrets(settings: Settings) -> dict[str, str]:
+    """The local passwords as variables (``SOFTCART_<key>``): the environment's, else those generated
+    into ``secrets.env``; none is created."""
+    known = {f"SOFTCART_{key}": value for key, value in _read_secrets(settings).items()}
+    for key in ("MYSQL_READER_PASSWORD",):
+        if settings.env.get(f"SOFTCART_{key}"):
+            known[f"SOFTCART_{key}"] = settings.env[f"SOFTCART_{key}"]
+    return known
+
+
 def reader_password(settings: Settings) -> str:
     """Password of the read-only MySQL account that ingestion uses (``SOFTCART_MYSQL_READER_PASSWORD``)."""
     return _secret(settings, "MYSQL_READER_PASSWORD")
