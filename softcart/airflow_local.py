@@ -134,7 +134,8 @@ def airflow_env(settings: Settings, port: int = DEFAULT_PORT, home: Path | None 
 
 
 def dbt_profile_env(settings: Settings) -> dict[str, str]:
-    """The variables ``profiles/profiles.yml`` reads (``SOFTCART_DBT_*``), for the Cosmos dbt tasks.
+    """The variables of dbt's process beyond the settings' own (``SOFTCART_DBT_*``; the connection
+    of settings made in code), for the Cosmos dbt tasks: the profile reads ``SOFTCART_POSTGRES_*``.
 
     dbt's target and log paths are left to Cosmos (it runs each task in a temporary copy).
     """
@@ -143,7 +144,8 @@ def dbt_profile_env(settings: Settings) -> dict[str, str]:
     return {
         key: value
         for key, value in dbt_env(settings).items()
-        if key.startswith("SOFTCART_DBT_") or key == "DBT_SEND_ANONYMOUS_USAGE_STATS"
+        if key.startswith("SOFTCART_DBT_")
+        or key in {"DBT_SEND_ANONYMOUS_USAGE_STATS", "SOFTCART_POSTGRES_URL"}
     }
 
 

@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from softcart.settings import Settings
+from softcart.settings import Settings, load_settings
 
 # dbt sub-commands that take --project-dir / --profiles-dir / --target
 _PROJECT_COMMANDS = frozenset(
@@ -61,6 +61,10 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     """The environment of the dbt process: the settings' own (the profile reads ``SOFTCART_POSTGRES_*``
     from it), plus the target, the exposure's URL and dbt's paths."""
     env = dict(settings.env)
+    if load_settings(env).postgres != settings.postgres:
+        # settings made in code (dataclasses.replace, Url.with_database): the profile then reads
+        # their connection from the one variable that overrides the rest
+        env["SOFTCART_POSTGRES_URL"] = settings.postgres.raw
     env.update(
         {
             "SOFTCART_DBT_TARGET": settings.dbt_target,

@@ -148,3 +148,17 @@ def test_plain_dbt_debug_shows_the_settings_port(how: str, tmp_path: Path) -> No
     if how == "url":
         assert re.search(r"\s+user: someone$", out, re.M), out[-3000:]
         assert re.search(r"\s+database: elsewhere$", out, re.M), out[-3000:]
+
+
+def test_settings_made_in_code_reach_the_profile(tmp_path: Path) -> None:
+    """Settings whose connection differs from their environment (dataclasses.replace) still win."""
+    import dataclasses
+
+    from softcart.dbt_runner import dbt_env
+
+    base = load_settings({"SOFTCART_DATA_DIR": str(tmp_path), "SOFTCART_POSTGRES_PORT": "25999"})
+    assert render_target(dbt_env(base))["dbname"] == "softcart"
+    assert "SOFTCART_POSTGRES_URL" not in dbt_env(base)  # nothing added when they agree
+    moved = dataclasses.replace(base, postgres=base.postgres.with_database("t_elsewhere"))
+    rendered = render_target(dbt_env(moved))
+    assert (rendered["port"], rendered["dbname"]) == (25999, "t_elsewhere")
