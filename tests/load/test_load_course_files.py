@@ -138,7 +138,11 @@ def test_replace_empties_the_sources_and_restarts_rowids(
         assert [("type", 1)] in keys
     finally:
         collection.database.client.close()
-    assert sorted(r[0] for r in mysql_rows(isolated, "SHOW TABLES")) == ["customers", "sales_data"]
+    # no staging table left behind; softcart_loads records the three loads, the last one replacing
+    tables = sorted(r[0] for r in mysql_rows(isolated, "SHOW TABLES"))
+    assert tables == ["customers", "sales_data", "softcart_loads"]
+    replaced = mysql_rows(isolated, "SELECT replaced FROM softcart_loads ORDER BY seq")
+    assert [r[0] for r in replaced] == [0, 0, 1]
 
 
 def test_apply_source_schemas_twice_is_harmless(isolated: Settings, make_dataset: DatasetMaker) -> None:
