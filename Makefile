@@ -16,10 +16,11 @@ setup:
 setup-browser:
 	scripts/setup.sh --browser
 
-lint:                 ## ruff and mypy (sqlfluff needs the warehouse: tests/dbt runs it, see dbt-check)
+lint:                 ## ruff, mypy, the import layers (sqlfluff needs the warehouse: tests/dbt runs it, see dbt-check)
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
 	$(VENV)/mypy
+	$(VENV)/lint-imports --no-cache --no-logo
 
 format:
 	$(VENV)/ruff format .

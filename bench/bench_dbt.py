@@ -9,7 +9,7 @@ the 2020 ecommerce.csv history), in one run:
     SOFTCART_POSTGRES_PORT=... .venv/bin/python bench/bench_dbt.py [--scale 1] [--seed 42]
 
 It creates (and drops at the end) the database `softcart_bench_dbt` on the PostgreSQL of the
-settings, fills `raw` straight from a generated dataset with COPY (tests/dbt/raw_loader.py), and
+settings, fills `raw` straight from a generated dataset with COPY (softcart/raw_loader.py), and
 prints times and ratios. Run by hand; nothing is asserted.
 """
 
@@ -19,7 +19,6 @@ import argparse
 import json
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,15 +27,11 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "dbt"))
-
-from raw_loader import create_raw_tables, load_dataset  # noqa: E402
-
-from softcart.dbt_runner import dbt_env, run_dbt, target_dir  # noqa: E402
-from softcart.generate import generate_dataset  # noqa: E402
-from softcart.settings import Settings, load_settings  # noqa: E402
-from softcart.warehouse_build import incremental_plan  # noqa: E402
+from softcart.dbt_runner import dbt_env, run_dbt, target_dir
+from softcart.generate import generate_dataset
+from softcart.raw_loader import create_raw_tables, load_dataset
+from softcart.settings import Settings, load_settings
+from softcart.warehouse_build import incremental_plan
 
 DATABASE = "softcart_bench_dbt"
 console = Console()

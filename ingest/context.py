@@ -20,6 +20,9 @@ class StreamResult:
     rows_written: int = 0
     rows_rejected: int = 0
     rows_seeded: int = 0
+    # the raw table was rebuilt from scratch by this run (first ingest, --full-refresh, a replaced
+    # source, a changed file): dbt rebuilds the incremental models that read it (ingest_stream_runs)
+    refreshed: bool = False
     mark_before: str | None = None
     mark_after: str | None = None
     started_at: datetime | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from softcart.credentials import reader_password
 from softcart.settings import Settings
 
 # the one switch: False reads with the admin URL's account (only for a server without the reader)
@@ -24,7 +25,5 @@ def mysql_reader_login(settings: Settings) -> MysqlLogin:
     url = settings.mysql
     database = url.database or "sales"
     if USE_READER_ACCOUNT:
-        from softcart.stack.credentials import reader_password
-
         return MysqlLogin(url.host, url.port, settings.mysql_reader_user, reader_password(settings), database)
     return MysqlLogin(url.host, url.port, url.user or "root", url.password or "", database)

@@ -77,13 +77,14 @@ def finish_run(
     with conn.cursor() as cur:
         cur.executemany(
             "insert into softcart_meta.ingest_stream_runs (run_id, stream, status, rows_read, rows_written,"
-            " rows_rejected, rows_seeded, mark_before, mark_after, started_at, ended_at, note)"
-            " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " rows_rejected, rows_seeded, mark_before, mark_after, started_at, ended_at, note, refreshed)"
+            " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
             " on conflict (run_id, stream) do nothing",
             [
                 (
                     run_id, r.stream, r.status, r.rows_read, r.rows_written, r.rows_rejected, r.rows_seeded,
                     r.mark_before, r.mark_after, r.started_at, r.ended_at, "; ".join(r.notes) or None,
+                    r.refreshed,
                 )
                 for r in results
             ],

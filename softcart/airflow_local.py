@@ -135,10 +135,8 @@ def airflow_env(settings: Settings, port: int = DEFAULT_PORT, home: Path | None 
 
 def dbt_profile_env(settings: Settings) -> dict[str, str]:
     """The variables of dbt's process beyond the settings' own (``SOFTCART_DBT_*``; the connection
-    of settings made in code), for the Cosmos dbt tasks: the profile reads ``SOFTCART_POSTGRES_*``.
-
-    dbt's target and log paths are left to Cosmos (it runs each task in a temporary copy).
-    """
+    of settings made in code), for plain ``dbt`` run by hand in Airflow's environment: the profile
+    reads ``SOFTCART_POSTGRES_*``. The DAG's tasks run ``softcart``, which sets them itself."""
     from softcart.dbt_runner import dbt_env
 
     return {
@@ -147,13 +145,6 @@ def dbt_profile_env(settings: Settings) -> dict[str, str]:
         if key.startswith("SOFTCART_DBT_")
         or key in {"DBT_SEND_ANONYMOUS_USAGE_STATS", "SOFTCART_POSTGRES_URL"}
     }
-
-
-def parse_dbt_project(settings: Settings) -> int:
-    """``dbt parse``: writes the manifest the ``softcart_elt`` DAG renders from (no database needed)."""
-    from softcart.dbt_runner import run_dbt
-
-    return run_dbt(settings, ["parse", "--quiet"])
 
 
 def run_airflow(
@@ -268,9 +259,6 @@ def main(settings: Settings, port: int = DEFAULT_PORT) -> int:
     console.print(f"[bold]UI[/]               {url}  (user [bold]{ADMIN_USER}[/])")
     console.print(f"[bold]admin password[/]   in {password_file(settings)} (generated on the first start)")
     console.print("DAGs start paused: unpause and trigger them in the UI. Stop with Ctrl-C.")
-    console.print("parsing the dbt project (dbt parse) for the softcart_elt DAG ...")
-    if parse_dbt_project(settings) != 0:
-        console.print("[yellow]dbt parse failed[/]: the softcart_elt DAG falls back to `dbt ls` (slower)")
     done = migrate(settings)
     if done.returncode != 0:
         console.print(f"[red]airflow db migrate failed[/]\n{done.stdout[-3000:]}{done.stderr[-3000:]}")

@@ -231,11 +231,38 @@ def run(
     dataset: Annotated[
         Path | None, typer.Option("--dataset", help="Use this dataset folder instead of generating one.")
     ] = None,
+    step: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--step",
+            help="Run only this step (repeatable; in pipeline order): up, generate, load, ingest, "
+            "reconcile, dbt, export, analytics, dashboard. The Airflow DAG runs one step per task.",
+        ),
+    ] = None,
 ) -> None:
-    """The main job: up → generate → load → ingest → dbt → export → Spark → dashboard, with a summary."""
-    from softcart.pipeline import main
+    """The main job: up → generate → load → ingest → reconcile → dbt → export → Spark → dashboard.
 
-    raise typer.Exit(main(load_settings(), scale=scale, seed=seed, dataset=dataset))
+    Each step says what it did, or that it was skipped and why (a dataset the sources already hold,
+    no new rows to build, an unchanged lake); the first failing step stops the run (exit 1).
+    """
+    from softcart import pipeline, run_report
+
+    settings = load_settings()
+    out = run_report.console()
+    params = pipeline.RunParams(scale=scale, seed=seed, dataset=dataset)
+    try:
+        result = pipeline.run(
+            settings,
+            params,
+            only=step or (),
+            on_start=run_report.on_start(out),
+            on_end=run_report.on_end(out),
+        )
+    except ValueError as exc:
+        out.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    run_report.summary(out, settings, result)
+    raise typer.Exit(0 if result.ok else 1)
 
 
 if __name__ == "__main__":

@@ -1,23 +1,39 @@
-"""`softcart run`: the main job, end to end, on one machine.
+"""The platform's pipeline, defined once: its steps, what each reads and writes, and when it has
+nothing to do. ``softcart run`` runs the steps in order in one process; the Airflow DAG
+``softcart_elt`` (dags/softcart_elt.py) renders one task per step, each running ``softcart run
+--step NAME`` with the same parameters, so both runners have the same semantics.
 
-up → generate (or a given dataset) → load the sources → ingest into `raw` → dbt build → export the
-marts to the Parquet lake → Spark jobs → dashboard, then a summary of what is where. Each step is
-the same code its own command runs; a failing step stops the run with a non-zero exit.
+Every decision is taken from state kept beside the data it describes, never from a side file or
+from what an earlier step of the same process remembered:
+
+* **generate**: the dataset folder is a pure function of scale and seed (same seed, same bytes);
+* **load**: skipped when every source holds a record of one load of this dataset
+  (softcart/load/records.py: a table in MySQL, a collection in MongoDB, the landing manifest);
+* **ingest**: always runs (it is what finds changes); a reloaded or replaced source is noticed by
+  ingestion itself and its streams are refreshed (ingest/state.py);
+* **reconcile**: every stream's source against its raw table; a difference fails the run;
+* **dbt**: the build planned from the warehouse's own log (softcart/warehouse_build.py): full,
+  incremental, or nothing;
+* **export**: the marts to the Parquet lake (incremental by partition checksums);
+* **analytics**: the Spark jobs, skipped when the lake holds the same data the results were computed
+  from (a record beside the results, ``<lake>/results/_inputs.json``);
+* **dashboard**: the static BI page from the marts.
+
+Library code: each step returns a :class:`StepOutcome` (with the layer's own result object in
+``report``); :func:`run` returns a :class:`PipelineResult`. Printing and exit codes are the CLI's.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-
-from rich.console import Console
-from rich.table import Table
+from typing import Any, Literal
 
 from softcart.settings import Settings
-
-console = Console(stderr=True)
 
 GENERATED_FILES = (
     "oltpdata.csv",
@@ -31,131 +47,338 @@ GENERATED_FILES = (
     "DimCountry.csv",
     "FactSales.csv",
 )
+DEFAULT_SCALE = 0.01
+DEFAULT_SEED = 42
+RESULTS_INPUTS = ("results", "_inputs.json")  # beside the Spark results: the lake data they read
+
+
+@dataclass(frozen=True)
+class RunParams:
+    """What a pipeline run is asked for (the CLI's options, the DAG's params)."""
+
+    scale: float = DEFAULT_SCALE
+    seed: int = DEFAULT_SEED
+    dataset: Path | None = None  # a dataset folder to use instead of generating one
+
+    def dataset_dir(self, settings: Settings) -> Path:
+        if self.dataset is not None:
+            return self.dataset.expanduser().resolve()
+        return settings.datasets_dir / f"scale-{self.scale:g}-seed-{self.seed}"
+
+
+Status = Literal["ok", "skipped", "failed"]
 
 
 @dataclass
-class StepResult:
+class StepOutcome:
     name: str
-    seconds: float
-    ok: bool
+    status: Status
     detail: str = ""
+    seconds: float = 0.0
+    report: Any = None  # the layer's own result object (RunOutcome, ExportResult, ...) for the CLI
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
 
 
-def main(settings: Settings, scale: float, seed: int, dataset: Path | None) -> int:
-    results: list[StepResult] = []
-    full_refresh = False
+@dataclass(frozen=True)
+class Step:
+    name: str
+    reads: str
+    writes: str
+    does: str
+    run: Callable[[Settings, RunParams], StepOutcome]
+    # for Airflow: retried with backoff (sources can be briefly unreachable)
+    touches_sources: bool = False
 
-    def step(name: str, fn: Callable[[], int | str | None]) -> bool:
-        console.rule(f"[bold]{name}")
+
+@dataclass
+class PipelineResult:
+    params: RunParams
+    dataset: Path | None
+    steps: list[StepOutcome] = field(default_factory=list)
+    planned: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return len(self.steps) == self.planned and all(s.ok for s in self.steps)
+
+    @property
+    def failed(self) -> StepOutcome | None:
+        return next((s for s in self.steps if not s.ok), None)
+
+
+def _ok(name: str, detail: str, report: Any = None) -> StepOutcome:
+    return StepOutcome(name, "ok", detail, report=report)
+
+
+def _skipped(name: str, why: str, report: Any = None) -> StepOutcome:
+    return StepOutcome(name, "skipped", why, report=report)
+
+
+def _failed(name: str, why: str, report: Any = None) -> StepOutcome:
+    return StepOutcome(name, "failed", why, report=report)
+
+
+# --- the steps -------------------------------------------------------------------------------------
+
+
+def step_up(settings: Settings, params: RunParams) -> StepOutcome:
+    from softcart.stack.commands import start_all
+    from softcart.stack.servers import StackError
+
+    try:
+        actions = start_all(settings)
+    except StackError as exc:
+        return _failed("up", str(exc))
+    return _ok("up", ", ".join(f"{name} {action}" for name, action in sorted(actions.items())))
+
+
+def step_generate(settings: Settings, params: RunParams) -> StepOutcome:
+    from softcart.generate import generate_dataset
+
+    if params.dataset is not None:
+        return _skipped("generate", f"a dataset was given: {params.dataset_dir(settings)}")
+    dataset = params.dataset_dir(settings)
+    if all((dataset / name).is_file() for name in GENERATED_FILES):
+        return _skipped("generate", f"{dataset} already generated (same seed, same bytes)")
+    counts = generate_dataset(dataset, scale=params.scale, seed=params.seed)
+    return _ok("generate", f"{dataset} ({counts.get('oltpdata.csv', 0):,} sales rows)")
+
+
+def step_load(settings: Settings, params: RunParams) -> StepOutcome:
+    from rich.console import Console
+
+    from softcart.load.cli import load_dataset
+    from softcart.load.errors import LoadError
+    from softcart.load.records import loaded_state
+
+    dataset = params.dataset_dir(settings)
+    if not dataset.is_dir():
+        return _failed("load", f"{dataset}: no such dataset folder")
+    state = loaded_state(settings, dataset)
+    if state.loaded:
+        return _skipped("load", f"{state.reason}: not reloaded")
+    try:
+        loaded = load_dataset(settings, dataset, replace=True, console=Console(stderr=True, quiet=True))
+    except LoadError as exc:
+        return _failed("load", f"{exc} (nothing was written)")
+    rows = sum(item.rows for item in loaded)
+    return _ok("load", f"{state.reason}: loaded {dataset.name} ({rows:,} rows, replaced)", loaded)
+
+
+def step_ingest(settings: Settings, params: RunParams) -> StepOutcome:
+    from ingest.config import ConfigError, load_streams
+    from ingest.runner import run_ingest
+
+    try:
+        streams = load_streams(settings)
+    except ConfigError as exc:
+        return _failed("ingest", str(exc))
+    outcome = run_ingest(settings, streams, full_refresh=False)
+    if not outcome.ok:
+        return _failed("ingest", f"{outcome.error} (nothing of run {outcome.run_id} was published)", outcome)
+    written = sum(r.rows_written for r in outcome.results)
+    rejected = sum(r.rows_rejected for r in outcome.results)
+    refreshed = [r.stream for r in outcome.results if r.refreshed]
+    detail = f"run {outcome.run_id}: moved {written:,} rows, rejected {rejected:,}"
+    if refreshed:
+        detail += f"; refreshed {', '.join(refreshed)}"
+    return _ok("ingest", detail, outcome)
+
+
+def step_reconcile(settings: Settings, params: RunParams) -> StepOutcome:
+    from ingest.config import load_streams
+    from ingest.reconcile import reconcile_all
+
+    rows = reconcile_all(settings, load_streams(settings))
+    bad = [r.stream for r in rows if not r.ok]
+    if bad:
+        return _failed("reconcile", f"the warehouse differs from its sources: {', '.join(bad)}", rows)
+    return _ok("reconcile", f"{len(rows)} streams match their sources", rows)
+
+
+def step_dbt(settings: Settings, params: RunParams) -> StepOutcome:
+    from softcart.dbt_runner import read_run_results, run_dbt
+    from softcart.warehouse_build import plan_build, record_build
+
+    plan = plan_build(settings)
+    if plan.kind == "nothing":
+        return _skipped("dbt", f"nothing to build: {plan.reason}", plan)
+    code = run_dbt(settings, plan.args, extra_env=plan.env)
+    summary = read_run_results(settings)
+    report = (plan, summary)
+    counts = "; ".join(line.strip() for line in summary.lines()[1:])
+    if code != 0:
+        return _failed("dbt", f"{plan.kind} build ({plan.reason}) failed: {counts}", report)
+    record_build(settings, plan, summary.invocation_id)
+    return _ok("dbt", f"{plan.kind} build ({plan.reason}): {counts}", report)
+
+
+def step_export(settings: Settings, params: RunParams) -> StepOutcome:
+    import psycopg
+
+    from spark.export import MartsMissing, RawFileError, run_export
+
+    try:
+        result = run_export(settings)
+    except (MartsMissing, RawFileError, ValueError, psycopg.Error) as exc:
+        return _failed("export", str(exc).strip())
+    return _ok(
+        "export",
+        f"{result.partitions_written} partitions, {result.rows_written:,} rows written to {settings.lake_url}",
+        result,
+    )
+
+
+def lake_version(settings: Settings) -> str | None:
+    """A digest of what the lake holds (every table's partitions and their checksums), from the
+    latest export manifest; ``None`` when nothing was exported yet."""
+    from spark.export import manifest as manifests
+    from spark.lake import Lake
+
+    latest = manifests.load_latest(Lake.from_url(settings.lake_url))
+    tables = latest.get("tables")
+    if not tables:
+        return None
+    content = {
+        name: {path: part.get("checksum") for path, part in sorted(t.get("partitions", {}).items())}
+        for name, t in sorted(tables.items())
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _results_inputs(settings: Settings) -> str | None:
+    from spark.lake import Lake
+
+    lake = Lake.from_url(settings.lake_url)
+    path = lake.path(*RESULTS_INPUTS)
+    try:
+        with lake.fs.open_input_stream(path) as f:
+            data = json.loads(f.read().decode("utf-8"))
+    except (FileNotFoundError, OSError, ValueError):
+        return None
+    version = data.get("lake_version") if isinstance(data, dict) else None
+    return str(version) if version else None
+
+
+def _record_results_inputs(settings: Settings, version: str) -> None:
+    from spark.lake import Lake
+
+    lake = Lake.from_url(settings.lake_url)
+    lake.fs.create_dir(lake.path(RESULTS_INPUTS[0]), recursive=True)
+    tmp = lake.path(RESULTS_INPUTS[0], ".tmp-" + RESULTS_INPUTS[1])
+    with lake.fs.open_output_stream(tmp) as f:
+        f.write(json.dumps({"lake_version": version}).encode())
+    lake.fs.move(tmp, lake.path(*RESULTS_INPUTS))
+
+
+def step_analytics(settings: Settings, params: RunParams) -> StepOutcome:
+    from spark.analytics import run_all
+    from spark.jobs import JobInputMissing
+
+    version = lake_version(settings)
+    if version is None:
+        return _failed("analytics", f"the lake {settings.lake_url} holds no export")
+    if _results_inputs(settings) == version:
+        return _skipped("analytics", f"the lake is unchanged since the results were computed ({version})")
+    try:
+        reports = run_all(settings)
+    except JobInputMissing as exc:
+        return _failed("analytics", str(exc))
+    _record_results_inputs(settings, version)
+    return _ok("analytics", f"{', '.join(name for name, _, _ in reports)} on lake {version}", reports)
+
+
+def step_dashboard(settings: Settings, params: RunParams) -> StepOutcome:
+    import psycopg
+
+    from dashboards.build import build
+    from dashboards.warehouse import MartsMissingError
+
+    try:
+        result = build(settings)
+    except (MartsMissingError, psycopg.Error, OSError) as exc:
+        return _failed("dashboard", str(exc).strip())
+    return _ok("dashboard", f"{result.index} ({result.sales:,} sales)", result)
+
+
+STEPS: tuple[Step, ...] = (
+    Step("up", "settings", "local servers, schemas", "start the local servers (idempotent)", step_up),
+    Step(
+        "generate",
+        "scale, seed",
+        "datasets/",
+        "generate the dataset (once per scale and seed)",
+        step_generate,
+    ),
+    Step(
+        "load",
+        "the dataset folder",
+        "MySQL sales, MongoDB catalog, landing/",
+        "load the dataset into the sources unless they hold it",
+        step_load,
+        touches_sources=True,
+    ),
+    Step(
+        "ingest",
+        "the sources",
+        "PostgreSQL raw, softcart_meta",
+        "land what changed in raw",
+        step_ingest,
+        touches_sources=True,
+    ),
+    Step(
+        "reconcile",
+        "the sources, raw",
+        "nothing",
+        "compare every stream with its source; a difference fails the run",
+        step_reconcile,
+        touches_sources=True,
+    ),
+    Step("dbt", "raw", "staging, marts, reporting", "the planned dbt build", step_dbt),
+    Step(
+        "export", "marts, landing/", "the Parquet lake", "marts to the lake (changed partitions)", step_export
+    ),
+    Step(
+        "analytics",
+        "the lake",
+        "lake results/, models/",
+        "the Spark jobs, unless the lake is unchanged",
+        step_analytics,
+    ),
+    Step("dashboard", "marts, softcart_meta", "dashboard/", "the static BI page", step_dashboard),
+)
+STEP_NAMES = tuple(step.name for step in STEPS)
+
+
+def run(
+    settings: Settings,
+    params: RunParams,
+    *,
+    only: Sequence[str] = (),
+    on_start: Callable[[Step], None] | None = None,
+    on_end: Callable[[StepOutcome], None] | None = None,
+) -> PipelineResult:
+    """Run the steps in order (``only``: just these, still in order); stop at the first failure."""
+    unknown = [name for name in only if name not in STEP_NAMES]
+    if unknown:
+        raise ValueError(f"unknown step(s) {', '.join(unknown)}: choose from {', '.join(STEP_NAMES)}")
+    steps = [s for s in STEPS if not only or s.name in only]
+    result = PipelineResult(params, params.dataset_dir(settings), planned=len(steps))
+    for step in steps:
+        if on_start:
+            on_start(step)
         started = time.perf_counter()
         try:
-            out = fn()
-        except Exception as exc:  # a step's own errors are reported by the step; this is the backstop
-            console.print(f"[red]{name} failed:[/red] {exc}")
-            results.append(StepResult(name, time.perf_counter() - started, False, str(exc)))
-            return False
-        ok = not isinstance(out, int) or out == 0
-        detail = out if isinstance(out, str) else ("" if ok else f"exit code {out}")
-        results.append(StepResult(name, time.perf_counter() - started, ok, detail))
-        return ok
-
-    def do_up() -> int:
-        from softcart.stack.commands import up
-
-        return up(settings)
-
-    def do_generate() -> str:
-        nonlocal dataset
-        from softcart.generate import generate_dataset
-
-        dataset = settings.datasets_dir / f"scale-{scale:g}-seed-{seed}"
-        if all((dataset / name).is_file() for name in GENERATED_FILES):
-            return f"{dataset} (already generated; same seed, same bytes)"
-        counts = generate_dataset(dataset, scale=scale, seed=seed)
-        return f"{dataset} ({counts.get('oltpdata.csv', 0):,} sales rows)"
-
-    def do_load() -> int | str:
-        nonlocal full_refresh
-        from softcart.dataset_marker import is_loaded, record_loaded
-        from softcart.load.cli import main as load_main
-
-        assert dataset is not None
-        if is_loaded(settings, dataset):
-            return "the sources already hold this dataset: not reloaded"
-        code = load_main(settings, dataset, replace=True)
-        if code == 0:
-            record_loaded(settings, dataset)
-            full_refresh = True  # a reload replaces the sources: rebuild raw and the incremental models
-        return code
-
-    def do_ingest() -> int:
-        from ingest.cli import main as ingest_main
-
-        return ingest_main(settings, streams=[], full_refresh=full_refresh)
-
-    def do_dbt() -> int | str:
-        from softcart.dbt_runner import read_run_results, run_dbt
-        from softcart.warehouse_build import plan_build, record_build
-
-        plan = plan_build(settings, full_refresh=full_refresh)
-        if plan.kind == "nothing":
-            console.print(f"nothing to build: {plan.reason}")
-            return f"nothing to build ({plan.reason})"
-        console.print(f"{plan.kind} build: {plan.reason}")
-        code = run_dbt(settings, plan.args, extra_env=plan.env)
-        summary = read_run_results(settings)
-        console.print("\n".join(summary.lines()))
-        if code != 0:
-            return code
-        record_build(settings, plan, summary.invocation_id)
-        return f"{plan.kind}: " + "; ".join(line.strip() for line in summary.lines()[1:])
-
-    def do_lake_and_spark() -> int:
-        from spark.cli import run_pipeline_step
-
-        return run_pipeline_step(settings)
-
-    def do_dashboard() -> int:
-        from dashboards.cli import main as dashboard_main
-
-        return dashboard_main(settings, out=None, serve=False, port=8050)
-
-    steps: list[tuple[str, Callable[[], int | str | None]]] = [("up", do_up)]
-    if dataset is None:
-        steps.append(("generate", do_generate))
-    steps += [
-        ("load sources", do_load),
-        ("ingest", do_ingest),
-        ("dbt build", do_dbt),
-        ("export + spark jobs", do_lake_and_spark),
-        ("dashboard", do_dashboard),
-    ]
-    for name, fn in steps:
-        if not step(name, fn):
+            outcome = step.run(settings, params)
+        except Exception as exc:  # the backstop: a step's own errors come back as outcomes
+            outcome = _failed(step.name, f"{type(exc).__name__}: {exc}")
+        outcome.seconds = time.perf_counter() - started
+        result.steps.append(outcome)
+        if on_end:
+            on_end(outcome)
+        if not outcome.ok:
             break
-
-    _summary(settings, results, dataset)
-    return 0 if results and all(r.ok for r in results) and len(results) == len(steps) else 1
-
-
-def _summary(settings: Settings, results: list[StepResult], dataset: Path | None) -> None:
-    table = Table(title="softcart run")
-    table.add_column("step")
-    table.add_column("seconds", justify="right")
-    table.add_column("result")
-    for r in results:
-        table.add_row(
-            r.name, f"{r.seconds:.1f}", ("[green]ok[/green] " if r.ok else "[red]failed[/red] ") + r.detail
-        )
-    console.print(table)
-    where = Table(title="what is where", show_header=False)
-    where.add_row("dataset", str(dataset or "-"))
-    where.add_row("MySQL sources", settings.mysql.redacted)
-    where.add_row(
-        "MongoDB catalog", f"{settings.mongo.redacted} {settings.mongo_database}.{settings.mongo_collection}"
-    )
-    where.add_row("warehouse", f"{settings.postgres.redacted} (schemas raw, staging, marts, reporting)")
-    where.add_row("data lake", settings.lake_url)
-    where.add_row("dashboard", str(settings.data_dir / "dashboard" / "index.html"))
-    where.add_row("dbt docs", "softcart docs")
-    console.print(where)
+    return result

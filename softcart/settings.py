@@ -109,7 +109,7 @@ class Settings:
     mongo: Url
     # which services the project manages itself (their URL was not set from outside)
     managed: frozenset[str]
-    # read-only accounts used by ingestion (least privilege); see softcart.stack.credentials
+    # read-only accounts used by ingestion (least privilege); see softcart.credentials
     mysql_reader_user: str
     mongo_database: str
     mongo_collection: str

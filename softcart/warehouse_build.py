@@ -6,7 +6,11 @@ is fresher instead of a separate ``dbt source freshness`` invocation:
 
 * **full** ``dbt build`` (every model, seed, unit and data test over every row) when there is no
   record of an earlier successful build, when the dbt project or profiles changed since it (their
-  fingerprint), or when the sources were reloaded (then ``--full-refresh``);
+  fingerprint), or when ingestion rebuilt a raw table from scratch since it (a reloaded or
+  replaced source, ``softcart ingest --full-refresh``, a changed file: ``ingest_stream_runs.refreshed``).
+  No ``--full-refresh`` flag is needed for that: dbt itself rebuilds an incremental model whose rows
+  are older than a raw refresh (dbt_project/macros/raw_refresh.sql), so a plain ``dbt build`` or the
+  Airflow DAG does the same, and a build that died halfway is planned again from the same log;
 * **incremental** ``dbt build --select source:<each raw table with new rows>+ --exclude
   tag:enforced_by_constraint --exclude-resource-type unit_test`` with
   ``SOFTCART_DBT_TEST_SCOPE=latest_batch`` (the big tables' data tests read the latest batch,
@@ -76,32 +80,19 @@ def source_of_stream(stream: str) -> str:
     return f"{source}.{table}"
 
 
-def landed_since(settings: Settings, after_run_id: int) -> tuple[list[str], int | None]:
-    """The streams that successful ingest runs after ``after_run_id`` wrote rows to, and the
-    newest successful run id (``None``: no successful run at all)."""
-    import psycopg
+@dataclass(frozen=True)
+class WarehouseLog:
+    """What the warehouse says about itself: its newest successful build, and what ingestion did
+    since the ingest run that build covered."""
 
-    from softcart.connections import postgres_connect
-
-    with postgres_connect(settings, "softcart-warehouse-build") as conn:
-        try:
-            newest = conn.execute(
-                "select max(run_id) from softcart_meta.ingest_runs where status = 'succeeded'"
-            ).fetchone()
-        except psycopg.errors.UndefinedTable:  # a warehouse that ingest never ran on
-            return [], None
-        rows = conn.execute(
-            "select distinct s.stream from softcart_meta.ingest_stream_runs as s"
-            " join softcart_meta.ingest_runs as r on r.run_id = s.run_id"
-            " where r.status = 'succeeded' and s.run_id > %s and s.rows_written > 0"
-            " order by s.stream",
-            (after_run_id,),
-        ).fetchall()
-    return [str(r[0]) for r in rows], (int(newest[0]) if newest and newest[0] is not None else None)
+    record: dict[str, object] | None  # the newest successful build (``None``: never built)
+    landed: list[str]  # streams that successful runs since then wrote rows to
+    refreshed: list[str]  # streams whose raw table such a run rebuilt from scratch
+    newest_run_id: int | None  # the newest successful ingest run (``None``: none at all)
 
 
-def read_record(settings: Settings) -> dict[str, object] | None:
-    """The newest successful build of this warehouse (``softcart_meta.warehouse_builds``), if any."""
+def read_log(settings: Settings) -> WarehouseLog:
+    """One connection: the build record and the ingest runs after the ingest run it covered."""
     import psycopg
 
     from softcart.connections import postgres_connect
@@ -112,33 +103,61 @@ def read_record(settings: Settings) -> dict[str, object] | None:
                 "select fingerprint, ingest_run_id, kind, finished_at from softcart_meta.warehouse_builds"
                 " order by build_id desc limit 1"
             ).fetchone()
+            newest = conn.execute(
+                "select max(run_id) from softcart_meta.ingest_runs where status = 'succeeded'"
+            ).fetchone()
         except psycopg.errors.UndefinedTable:  # a warehouse not provisioned by `softcart up`
-            return None
-    if row is None:
-        return None
-    return {"fingerprint": row[0], "ingest_run_id": int(row[1]), "kind": row[2], "finished_at": row[3]}
+            return WarehouseLog(None, [], [], None)
+        record = (
+            {"fingerprint": row[0], "ingest_run_id": int(row[1]), "kind": row[2], "finished_at": row[3]}
+            if row
+            else None
+        )
+        covered = int(row[1]) if row else -1
+        streams = conn.execute(
+            "select s.stream, bool_or(s.rows_written > 0), bool_or(s.refreshed)"
+            " from softcart_meta.ingest_stream_runs as s"
+            " join softcart_meta.ingest_runs as r on r.run_id = s.run_id"
+            " where r.status = 'succeeded' and s.run_id > %s"
+            " group by s.stream order by s.stream",
+            (covered,),
+        ).fetchall()
+    return WarehouseLog(
+        record,
+        [str(r[0]) for r in streams if r[1]],
+        [str(r[0]) for r in streams if r[2]],
+        int(newest[0]) if newest and newest[0] is not None else None,
+    )
 
 
-def plan_build(settings: Settings, *, full_refresh: bool) -> BuildPlan:
-    """Decide the build (see the module's docstring)."""
-    fingerprint = project_fingerprint(settings)
-    record = read_record(settings)
-    covered = record.get("ingest_run_id") if record else None
-    streams, newest = landed_since(settings, int(covered) if isinstance(covered, int) else -1)
+def plan_build(settings: Settings, *, full_refresh: bool = False) -> BuildPlan:
+    """Decide the build (see the module's docstring); ``full_refresh`` forces a ``--full-refresh``."""
+    log = read_log(settings)
+    newest = log.newest_run_id
     if full_refresh:
         return BuildPlan(
-            "full", ["build", "--full-refresh"], "the sources were reloaded", ingest_run_id=newest
+            "full", ["build", "--full-refresh"], "a full refresh was asked for", ingest_run_id=newest
         )
+    record = log.record
+    covered = record.get("ingest_run_id") if record else None
     if record is None or not isinstance(covered, int):
         return BuildPlan("full", ["build"], "no earlier successful build on record", ingest_run_id=newest)
-    if record.get("fingerprint") != fingerprint:
+    if record.get("fingerprint") != project_fingerprint(settings):
         return BuildPlan(
             "full", ["build"], "the dbt project changed since the last build", ingest_run_id=newest
         )
-    if not streams:
+    if log.refreshed:
+        # dbt itself rebuilds the incremental models in full (macros/raw_refresh.sql); every test runs
+        return BuildPlan(
+            "full",
+            ["build"],
+            f"raw {', '.join(log.refreshed)} rebuilt from scratch since ingest run {covered}",
+            ingest_run_id=newest,
+        )
+    if not log.landed:
         return BuildPlan("nothing", [], f"no rows landed since ingest run {covered}", ingest_run_id=covered)
     return incremental_plan(
-        [source_of_stream(s) for s in streams], f"since ingest run {covered}", ingest_run_id=newest
+        [source_of_stream(s) for s in log.landed], f"since ingest run {covered}", ingest_run_id=newest
     )
 
 

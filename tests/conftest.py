@@ -83,8 +83,8 @@ def _drop(settings: Settings) -> None:
 
 def make_isolated(stack: Settings, data_dir: Path) -> Settings:
     """Settings for fresh, provisioned databases on the running test servers."""
+    from softcart.credentials import reader_password
     from softcart.stack import provision
-    from softcart.stack.credentials import reader_password
 
     name = "t_" + uuid.uuid4().hex[:10]
     env = dict(stack.env)

@@ -25,6 +25,7 @@ def run_file_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> No
         result.mark_after = digest
         result.notes.append(f"{stream.source} unchanged (sha256 {digest[:12]})")
         return
+    result.refreshed = True  # a changed file replaces its table: dbt rebuilds what reads it
     ctx.conn.execute(b"truncate " + table_ident(stream).as_bytes(ctx.conn))
     rejects: list[Reject] = []
     written, _ = copy_file(ctx, stream, path, rejects)

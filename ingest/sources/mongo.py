@@ -33,7 +33,7 @@ from ingest.context import RunContext, StreamResult
 from ingest.crash import crash_point
 from ingest.errors import SourceError
 from ingest.rejects import Reject, write_rejects
-from ingest.state import drop_state, read_state, write_state
+from ingest.state import drop_state, read_state, replaced_reason, write_state
 from ingest.warehouse import ident, table_ident
 
 DECODE: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)
@@ -149,10 +149,15 @@ def run_mongo_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> N
             if stream.source not in db.list_collection_names():
                 raise SourceError(f"{where}: collection not found")
             coll = db.get_collection(stream.source, codec_options=RAW)
+            generation = source_generation(db)
             state = None if ctx.full_refresh else read_state(ctx, stream)
             result.mark_before = state.mark if state else None
+            # a replaced collection gets new (greater) ObjectIds: its generation tells, not its keys
+            if state is not None and (why := replaced_reason(state, generation, False)):
+                result.notes.append(why)
+                state = None
             mark = ObjectId(state.mark) if state and state.mark else None
-            fresh = state is None
+            fresh = result.refreshed = state is None
             if fresh:
                 drop_state(ctx, stream)
                 ctx.conn.execute(b"truncate " + table_ident(stream).as_bytes(ctx.conn))
@@ -166,9 +171,16 @@ def run_mongo_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> N
         result.mark_after = str(new_mark) if new_mark is not None else None
         result.status = "succeeded" if result.rows_read or fresh else "unchanged"
         if result.rows_read or fresh:
-            write_state(ctx, stream, result.mark_after, None)
+            write_state(ctx, stream, result.mark_after, None, generation)
     finally:
         client.close()
+
+
+def source_generation(db: Any) -> str | None:
+    """The id of the newest load that replaced the catalog (softcart/load/records.py: the
+    ``softcart_loads`` collection), ``None`` when softcart never replaced it."""
+    docs = list(db["softcart_loads"].find({"replaced": True}, {"load_id": 1}).sort("loaded_at", -1).limit(1))
+    return str(docs[0]["load_id"]) if docs else None
 
 
 def fast_checks(stream: Stream) -> list[tuple[str, str, tuple[type, ...], int | None]]:

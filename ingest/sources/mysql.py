@@ -31,7 +31,7 @@ from ingest.credentials import MysqlLogin, mysql_reader_login
 from ingest.errors import SourceError
 from ingest.rejects import Reject, write_rejects
 from ingest.sources.csv_file import copy_file, sha256_of
-from ingest.state import drop_state, read_state, write_state
+from ingest.state import drop_state, read_state, replaced_reason, write_state
 from ingest.warehouse import (
     add_column,
     drop_primary_key,
@@ -445,11 +445,22 @@ def run_mysql_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> N
     conn = mysql_connect(login)
     try:
         src_cols = source_columns(conn, login, stream.source)
+        generation = source_generation(conn)
+        with conn.cursor() as cur:
+            cur.execute(f"SELECT MAX({q(stream.cursor or '')}) FROM {q(stream.source)}")
+            row = cur.fetchone()
+        hi = int(row[0]) if row and row[0] is not None else None
         state = None if ctx.full_refresh else read_state(ctx, stream)
         result.mark_before = state.mark if state else None
+        if state is not None:
+            below = state.mark is not None and (hi is None or hi < int(state.mark))
+            if why := replaced_reason(state, generation, below):
+                result.notes.append(why)
+                state = None
         seed_mark = state.seed_mark if state else None
         mark: int | None = int(state.mark) if state and state.mark is not None else None
-        fresh = state is None  # never ingested, or --full-refresh: rebuild the table
+        # never ingested, --full-refresh, or a replaced source: rebuild the table
+        fresh = result.refreshed = state is None
         primary_key = None
         if fresh:
             drop_state(ctx, stream)
@@ -460,16 +471,11 @@ def run_mysql_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> N
                 mark = _seed(ctx, stream, result)
                 seed_mark = str(mark) if mark is not None else None
         plan = make_plan(ctx.conn, stream, login, src_cols, result.notes)
-        cursor = q(plan.columns[0][1].name)  # type: ignore[union-attr]
-        with conn.cursor() as cur:
-            cur.execute(f"SELECT MAX({cursor}) FROM {q(stream.source)}")
-            row = cur.fetchone()
-        hi = int(row[0]) if row and row[0] is not None else None
         if hi is None or (mark is not None and hi <= mark):
             result.status = "unchanged" if not fresh else "succeeded"
             result.mark_after = str(mark) if mark is not None else result.mark_before
             if fresh:
-                write_state(ctx, stream, result.mark_after, seed_mark)
+                write_state(ctx, stream, result.mark_after, seed_mark, generation)
             if primary_key:
                 restore_primary_key(ctx.conn, stream, primary_key)
             return
@@ -493,9 +499,22 @@ def run_mysql_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> N
         result.rows_read = result.rows_written + len(rejects)
         result.mark_after = str(hi)
         result.status = "succeeded"
-        write_state(ctx, stream, str(hi), seed_mark)
+        write_state(ctx, stream, str(hi), seed_mark, generation)
     finally:
         conn.close()
+
+
+def source_generation(conn: pymysql.connections.Connection[Any]) -> str | None:
+    """The id of the newest load that replaced this database's contents (softcart/load/records.py:
+    the ``softcart_loads`` table), ``None`` when softcart never replaced it (no table: an external
+    source fed by its own application)."""
+    with conn.cursor() as cur:
+        try:
+            cur.execute("SELECT load_id FROM `softcart_loads` WHERE replaced ORDER BY seq DESC LIMIT 1")
+        except pymysql.err.ProgrammingError:
+            return None
+        row = cur.fetchone()
+    return str(row[0]) if row else None
 
 
 def _seed(ctx: RunContext, stream: Stream, result: StreamResult) -> int | None:

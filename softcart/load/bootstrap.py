@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from softcart.connections import mongo_client, mysql_connect, mysql_database
+from softcart.credentials import reader_password
 from softcart.settings import Settings
 
 MYSQL_TIMESTAMP_INDEX = "idx_sales_data_timestamp"
@@ -62,8 +63,6 @@ def _ensure_reader(cur: Any, settings: Settings, database: str) -> None:
 
     Only on the project's own server; on an external server the DBA creates it (docs/sources.md).
     """
-    from softcart.stack.credentials import reader_password
-
     user = settings.mysql_reader_user
     password = reader_password(settings)
     cur.execute("CREATE USER IF NOT EXISTS %s@'%%' IDENTIFIED BY %s", (user, password))

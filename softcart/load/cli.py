@@ -124,7 +124,7 @@ def write_dataset(
     settings: Settings, checked: CheckedDataset, replace: bool, progress: Progress
 ) -> list[Loaded]:
     """Load a checked dataset into every target, all or nothing."""
-    from softcart.load import landing
+    from softcart.load import landing, records
     from softcart.load.bootstrap import apply_mongo_schema, apply_mysql_schema
     from softcart.load.mongo_target import MongoLoad
     from softcart.load.mysql_target import MysqlLoad
@@ -205,7 +205,13 @@ def write_dataset(
     finally:
         if mongo is not None:
             mongo.close()
-    landing.publish(settings.landing_dir, staged, replace=replace)
+    record = records.new_record(checked.dataset, replaced=replace)
+    landing.publish(settings.landing_dir, staged, replace=replace, load=record.as_dict())
+    # last: each source records the load only once all of it is in place (records.py)
+    if use_mysql:
+        records.write_mysql(settings, record)
+    if use_mongo:
+        records.write_mongo(settings, record)
     share = staging_seconds / max(1, sum(i.path.stat().st_size for i in checked.inputs))
     for item in checked.inputs:
         seconds = share * item.path.stat().st_size

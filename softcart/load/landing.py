@@ -2,10 +2,12 @@
 
 ``landing/manifest.json``::
 
-    {"files": [{"file": "DimDate.csv", "bytes": 51852, "sha256": "...", "rows": 1096,
+    {"load": {"load_id": "...", "dataset": "/path/to/dataset", "fingerprint": "...", "replaced": true},
+     "files": [{"file": "DimDate.csv", "bytes": 51852, "sha256": "...", "rows": 1096,
                 "registered_at": "2026-11-27T15:00:00+00:00", "dataset": "/path/to/dataset"}, ...]}
 
-``rows`` counts data rows (lines without the header). A file registered again replaces the earlier
+``rows`` counts data rows (lines without the header). ``load`` is the record of the load that
+published the folder (softcart/load/records.py): which dataset the landing folder holds. A file registered again replaces the earlier
 copy and its manifest entry; ``--replace`` also removes files registered from an earlier dataset.
 Files are first copied to hidden temporary names, then renamed into place once every source has
 committed.
@@ -39,6 +41,15 @@ def read_manifest(landing: Path) -> dict[str, dict[str, Any]]:
     if not path.exists():
         return {}
     return {e["file"]: e for e in json.loads(path.read_text(encoding="utf-8")).get("files", [])}
+
+
+def read_load(landing: Path) -> dict[str, Any] | None:
+    """The record of the load that last published the landing folder (``None``: none)."""
+    path = landing / MANIFEST
+    if not path.exists():
+        return None
+    load = json.loads(path.read_text(encoding="utf-8")).get("load")
+    return load if isinstance(load, dict) else None
 
 
 def stage(landing: Path, inputs: list[FileInput], dataset: Path) -> list[StagedFile]:
@@ -79,7 +90,9 @@ def _stage_one(landing: Path, item: FileInput, dataset: Path) -> StagedFile:
     return StagedFile(name=name, tmp=tmp, entry=entry)
 
 
-def publish(landing: Path, staged: list[StagedFile], *, replace: bool) -> None:
+def publish(
+    landing: Path, staged: list[StagedFile], *, replace: bool, load: dict[str, Any] | None = None
+) -> None:
     entries = {} if replace else read_manifest(landing)
     if replace:
         kept = {s.name for s in staged}
@@ -93,7 +106,9 @@ def publish(landing: Path, staged: list[StagedFile], *, replace: bool) -> None:
         return
     landing.mkdir(parents=True, exist_ok=True)
     tmp = landing / f".{MANIFEST}.{os.getpid()}.tmp"
-    body = {"files": [entries[k] for k in sorted(entries)]}
+    body: dict[str, Any] = {"files": [entries[k] for k in sorted(entries)]}
+    if load is not None:
+        body = {"load": load, **body}
     tmp.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, landing / MANIFEST)
 

@@ -26,6 +26,14 @@ BATCH = 5_000
 NEW = "__softcart_new"
 
 
+def replace_id(number: int) -> ObjectId:
+    """The ``_id`` a replacing load gives the ``number``-th document that has none: deterministic, so
+    loading the same dataset into an empty catalog gives the same documents every time (a purge and
+    a rerun reproduce the first run). Its time part is 0, so ids that later appending loads make
+    (``ObjectId()``: the current time) sort after every one of them, as incremental ingestion wants."""
+    return ObjectId(b"\0\0\0\0" + number.to_bytes(8, "big"))
+
+
 class MongoLoad:
     def __init__(self, settings: Settings, *, replace: bool) -> None:
         self.settings = settings
@@ -43,8 +51,8 @@ class MongoLoad:
 
     def load(self, parsed: CatalogLines, progress: Callable[[int], None] | None = None) -> int:
         name = parsed.path.name
-        for document in parsed.documents:
-            document.setdefault("_id", ObjectId())
+        for number, document in enumerate(parsed.documents):
+            document.setdefault("_id", replace_id(number) if self.replace else ObjectId())
         for start in range(0, len(parsed.documents), BATCH):
             batch = parsed.documents[start : start + BATCH]
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -70,8 +71,46 @@ def down(settings: Settings, purge: bool = False) -> int:
             else:
                 shutil.rmtree(home, ignore_errors=True)
     if purge:
+        removed = purge_derived(settings)
         console.print(f"purged server data under {settings.servers_dir}")
+        if removed:
+            console.print("purged what the stack derived: " + ", ".join(str(p) for p in removed))
     return 0
+
+
+def derived_paths(settings: Settings) -> list[Path]:
+    """Everything under the data dir that the stack and the pipeline made (besides the servers'
+    data): removed by ``down --purge`` so that nothing outlives the data it came from. A lake at a
+    URL of its own (``SOFTCART_LAKE_URL``, e.g. S3) is not the local stack's and is left alone."""
+    data = settings.data_dir
+    paths = [
+        settings.landing_dir,
+        settings.datasets_dir,
+        settings.logs_dir,
+        data / "dashboard",
+        data / "airflow",
+        data / "dbt",
+        data / "weblog",
+        settings.secrets_file,
+        data / "last_dataset.json",  # the marker of earlier versions
+    ]
+    lake = Path(settings.lake_url)
+    if "://" not in settings.lake_url and lake.resolve().is_relative_to(data):
+        paths.append(lake)
+    return paths
+
+
+def purge_derived(settings: Settings) -> list[Path]:
+    removed = []
+    for path in derived_paths(settings):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.exists() or path.is_symlink():
+            path.unlink(missing_ok=True)
+        else:
+            continue
+        removed.append(path)
+    return removed
 
 
 def service_status(settings: Settings) -> list[dict[str, Any]]:

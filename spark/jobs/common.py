@@ -33,7 +33,7 @@ def submit_main(
 ) -> int:
     """Entry point of ``spark-submit spark/jobs/<job>.py``: options, settings, one session, report."""
     from softcart.settings import load_settings
-    from spark.cli import run_job
+    from spark.jobs.runner import run_job
 
     parser = argparse.ArgumentParser(prog=f"spark-submit spark/jobs/{job.replace('-', '_')}.py")
     add_arguments(parser)

@@ -35,6 +35,10 @@ create table if not exists softcart_meta.ingest_stream_runs (
     note text,
     primary key (run_id, stream)
 );
+-- true when the run rebuilt the stream's raw table from scratch (first ingest, --full-refresh, a
+-- replaced source, a changed file): the next dbt build rebuilds the incremental models in full
+-- (dbt_project/macros/raw_refresh.sql), whoever runs it
+alter table softcart_meta.ingest_stream_runs add column if not exists refreshed boolean not null default false;
 
 -- the high-water mark of each stream; updated in the same transaction as the rows it covers
 create table if not exists softcart_meta.ingest_state (
@@ -45,6 +49,8 @@ create table if not exists softcart_meta.ingest_state (
     run_id bigint,
     updated_at timestamptz not null default clock_timestamp()
 );
+-- the source's generation the mark belongs to (the newest replacing load, softcart/load/records.py)
+alter table softcart_meta.ingest_state add column if not exists generation text;
 
 -- records that could not be landed as declared; the run goes on and counts them
 create table if not exists softcart_meta.ingest_rejects (

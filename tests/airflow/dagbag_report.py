@@ -65,6 +65,7 @@ def main(dags_folder: str) -> None:
                         "retry_exponential_backoff": bool(task.retry_exponential_backoff),
                         "operator": type(task).__name__,
                         "upstream": sorted(task.upstream_task_ids),
+                        "bash_command": getattr(task, "bash_command", None),
                     }
                     for task in dag.tasks
                 },

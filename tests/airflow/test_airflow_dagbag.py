@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from airflow_testenv import TEST_API_PORT
 
-from softcart.airflow_local import airflow_env, parse_dbt_project
+from softcart.airflow_local import airflow_env
 from softcart.settings import PROJECT_ROOT, Settings
 
 DAGS = PROJECT_ROOT / "dags"
@@ -21,8 +20,6 @@ REPORT_SCRIPT = Path(__file__).with_name("dagbag_report.py")
 
 @pytest.fixture(scope="module")
 def dagbag(airflow_settings: Settings, airflow_home: Path) -> dict[str, Any]:
-    # the DAG renders dbt from the manifest that `softcart airflow` writes with `dbt parse`
-    assert parse_dbt_project(airflow_settings) == 0
     done = subprocess.run(
         [sys.executable, str(REPORT_SCRIPT), str(DAGS)],
         env=airflow_env(airflow_settings, TEST_API_PORT, home=airflow_home),
@@ -64,36 +61,20 @@ def test_process_web_log_is_the_course_task(dagbag: dict[str, Any]) -> None:
     assert tasks["load_data"]["upstream"] == ["transform_data"]
 
 
-def test_softcart_elt_covers_every_stream_and_dbt_model(dagbag: dict[str, Any]) -> None:
+def test_softcart_elt_renders_the_pipeline_steps(dagbag: dict[str, Any]) -> None:
+    from softcart.pipeline import STEPS
+
     dag = dagbag["dags"]["softcart_elt"]
     tasks = dag["tasks"]
-    assert dag["params"] == ["dataset", "full_refresh"]
-
-    streams = yaml.safe_load((PROJECT_ROOT / "ingest" / "streams.yml").read_text())["streams"]
-    for stream in streams:
-        if stream["kind"] in ("mysql", "mongo"):
-            task = tasks[f"ingest.{stream['name']}"]
-            assert task["retries"] >= 3 and task["retry_exponential_backoff"], stream["name"]
-    assert "ingest.files" in tasks
-
-    models = {p.stem for p in (PROJECT_ROOT / "dbt_project" / "models").rglob("*.sql")}
-    dbt_tasks = [t for t in tasks if t.startswith("dbt.")]
-    for model in models:
-        assert any(t.startswith(f"dbt.{model}") for t in dbt_tasks), model
-    # tests right after each (non-ephemeral) model
-    for task_id in dbt_tasks:
-        if task_id.endswith(".run"):
-            test_id = task_id.removesuffix(".run") + ".test"
-            if test_id in tasks:
-                assert task_id in tasks[test_id]["upstream"]
-
-    # the order of the layers
-    ingest_tasks = [t for t in tasks if t.startswith("ingest.")]
-    assert tasks[ingest_tasks[0]]["upstream"] == ["load_sources"]
-    assert tasks["reconcile"]["upstream"] == [ingest_tasks[-1]]
-    assert tasks["export"]["upstream"] and all(u.startswith("dbt.") for u in tasks["export"]["upstream"])
-    assert tasks["spark.search_terms"]["upstream"] == ["export"]
-    assert tasks["dashboard"]["upstream"] == ["spark.forecast"]
+    assert dag["params"] == ["dataset", "scale", "seed"]
+    # one task per step of the one pipeline definition, in its order
+    assert list(tasks) == [step.name for step in STEPS]
+    for before, after in zip(STEPS, STEPS[1:], strict=False):
+        assert tasks[after.name]["upstream"] == [before.name]
+    for step in STEPS:
+        assert tasks[step.name]["bash_command"].split(" --scale")[0].endswith(f"run --step {step.name}")
+        if step.touches_sources:
+            assert tasks[step.name]["retries"] >= 3 and tasks[step.name]["retry_exponential_backoff"]
 
 
 def test_unpausing_softcart_elt_starts_no_run_for_a_past_day(dagbag: dict[str, Any]) -> None:

@@ -1,6 +1,6 @@
 """`airflow dags test softcart_elt` end to end against the test stack, on a small generated dataset.
 
-The first run loads the dataset, ingests, builds the warehouse with dbt (Cosmos), exports the lake,
+The first run loads the dataset, ingests, reconciles, builds the warehouse with dbt, exports the lake,
 runs the Spark jobs and builds the dashboard; the warehouse then passes reconciliation. A second
 run of the same DAG with the same params changes nothing: the same rows in ``raw``, ``marts`` and
 ``reporting`` (audit columns aside), no row landed by its ingest.
@@ -8,55 +8,15 @@ run of the same DAG with the same params changes nothing: the same rows in ``raw
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from snapshots import warehouse_snapshot
 
-from softcart.airflow_local import dags_test, parse_dbt_project
+from softcart.airflow_local import dags_test
 from softcart.settings import Settings
-
-SCHEMAS = ("raw", "marts", "reporting")
-# columns that say when or by which run a row was written, not what it holds
-AUDIT_COLUMNS = {"_softcart_run_id", "_softcart_loaded_at", "dbt_updated_at", "dbt_run_id"}
-
-
-def warehouse_snapshot(settings: Settings) -> dict[str, tuple[int, str]]:
-    """Every table and view of the warehouse's layers: (row count, digest of its sorted rows)."""
-    pg = settings.postgres
-    snapshot: dict[str, tuple[int, str]] = {}
-    with psycopg.connect(
-        host=pg.host, port=pg.port, user=pg.user, password=pg.password, dbname=pg.database
-    ) as conn:
-        relations = conn.execute(
-            "select table_schema, table_name, string_agg(quote_ident(column_name), ',' order by ordinal_position)"
-            " from information_schema.columns where table_schema = any(%s)"
-            " and column_name <> all(%s) group by 1, 2 order by 1, 2",
-            (list(SCHEMAS), sorted(AUDIT_COLUMNS)),
-        ).fetchall()
-        matviews = conn.execute(
-            "select schemaname, matviewname from pg_matviews where schemaname = any(%s)", (list(SCHEMAS),)
-        ).fetchall()
-        names = {(s, t): cols for s, t, cols in relations}
-        for schema, view in matviews:
-            if (schema, view) not in names:
-                cols = conn.execute(
-                    "select string_agg(quote_ident(a.attname), ',' order by a.attnum) from pg_attribute a"
-                    " where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped"
-                    " and a.attname <> all(%s)",
-                    (f'"{schema}"."{view}"', sorted(AUDIT_COLUMNS)),
-                ).fetchone()
-                assert cols is not None
-                names[(schema, view)] = cols[0]
-        for (schema, table), cols in sorted(names.items()):
-            rows = conn.execute(
-                f'select ({cols})::text from "{schema}"."{table}" order by 1'  # noqa: S608
-            ).fetchall()
-            digest = hashlib.sha256("\n".join(r[0] for r in rows).encode()).hexdigest()
-            snapshot[f"{schema}.{table}"] = (len(rows), digest)
-    return snapshot
 
 
 def last_ingest_run(settings: Settings) -> dict[str, Any]:
@@ -100,9 +60,7 @@ def test_softcart_elt_end_to_end_and_rerun_changes_nothing(
     from ingest.config import load_streams
     from ingest.reconcile import reconcile_all
 
-    # what `softcart airflow` does before starting: the manifest Cosmos renders the dbt project from
-    assert parse_dbt_project(isolated) == 0
-    conf = {"dataset": str(dataset), "full_refresh": False}
+    conf = {"dataset": str(dataset)}
 
     first = run_dag(isolated, airflow_home, conf)
     assert "[DAG TEST] end task task_id=dashboard" in first
@@ -127,7 +85,9 @@ def test_softcart_elt_end_to_end_and_rerun_changes_nothing(
     assert (isolated.data_dir / "dashboard" / "index.html").is_file()
 
     second = run_dag(isolated, airflow_home, conf)
-    assert "not loading it again" in second  # same dataset: the sources are not reloaded
+    assert "not reloaded" in second  # same dataset: the sources are not reloaded
+    assert "nothing to build: no rows landed since ingest run" in second  # the same plan as the CLI
+    assert "the lake is unchanged since the results were computed" in second
     assert warehouse_snapshot(isolated) == before
     ingest_after = last_ingest_run(isolated)
     assert ingest_after["run_id"] > ingest_before["run_id"]  # the second run did ingest ...

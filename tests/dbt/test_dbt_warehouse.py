@@ -15,10 +15,10 @@ from pathlib import Path
 import expected_reports as expected  # tests/dbt/ is on sys.path (rootdir-less test dirs)
 import psycopg
 import pytest
-from raw_loader import create_raw_tables, document_id, load_dataset
 
 from softcart.dbt_runner import docs, read_run_results, run_dbt, target_dir
 from softcart.generate import generate_dataset
+from softcart.raw_loader import create_raw_tables, document_id, load_dataset
 from softcart.settings import Settings
 from softcart.warehouse_build import incremental_plan
 

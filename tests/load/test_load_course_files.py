@@ -10,9 +10,9 @@ import pymysql
 import pytest
 from load_helpers import DatasetMaker, load, mongo_collection, mysql_rows
 
+from softcart.credentials import reader_password
 from softcart.load.bootstrap import apply_source_schemas
 from softcart.settings import Settings
-from softcart.stack.credentials import reader_password
 
 
 def test_oltpdata_loads_2605_rows_in_file_order(isolated: Settings, make_dataset: DatasetMaker) -> None:
@@ -138,7 +138,11 @@ def test_replace_empties_the_sources_and_restarts_rowids(
         assert [("type", 1)] in keys
     finally:
         collection.database.client.close()
-    assert sorted(r[0] for r in mysql_rows(isolated, "SHOW TABLES")) == ["customers", "sales_data"]
+    # no staging table left behind; softcart_loads records the three loads, the last one replacing
+    tables = sorted(r[0] for r in mysql_rows(isolated, "SHOW TABLES"))
+    assert tables == ["customers", "sales_data", "softcart_loads"]
+    replaced = mysql_rows(isolated, "SELECT replaced FROM softcart_loads ORDER BY seq")
+    assert [r[0] for r in replaced] == [0, 0, 1]
 
 
 def test_apply_source_schemas_twice_is_harmless(isolated: Settings, make_dataset: DatasetMaker) -> None:

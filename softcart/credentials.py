@@ -1,4 +1,7 @@
-"""Local passwords: generated once, kept in the git-ignored data dir, overridable from the environment."""
+"""Local passwords: generated once, kept in the git-ignored data dir, overridable from the environment.
+
+Foundation (docs/architecture.md, "Layers"): the sources' bootstrap creates the MySQL reader with
+this password and ingestion logs in with it, so it sits beside the settings, below both."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Fill the raw layer (docs/architecture.md) straight from a dataset directory, with COPY.
 
-A stand-in for `softcart load` + `softcart ingest` in the dbt tests and the benchmark, so the
-warehouse can be built and checked on its own. It lands rows as the contract says: OLTP rows get
+A stand-in for `softcart load` + `softcart ingest` in the dbt tests (tests/dbt) and the benchmark
+(bench/bench_dbt.py), so the warehouse can be built and checked on its own; it lives in the project
+(the warehouse layer, docs/architecture.md "Layers") so that the benchmark imports no tests. It lands rows as the contract says: OLTP rows get
 the rowid MySQL's auto-increment would give (their position in oltpdata.csv), catalog documents a
 deterministic 24-hex `_id`, file rows their line number in the file (the header is line 1).
 """

@@ -1,0 +1,84 @@
+"""What the sources and the warehouse hold, as comparable snapshots (row counts and digests of the
+sorted rows, the columns that say when or by which run a row was written left out)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import psycopg
+
+from softcart.settings import Settings
+
+SCHEMAS = ("raw", "marts", "reporting")
+# columns that say when or by which run a row was written, not what it holds
+AUDIT_COLUMNS = {
+    "_softcart_run_id",
+    "_softcart_loaded_at",
+    "source_loaded_at",
+    "dbt_updated_at",
+    "dbt_run_id",
+}
+
+
+def warehouse_snapshot(settings: Settings) -> dict[str, tuple[int, str]]:
+    """Every table and view of the warehouse's layers: (row count, digest of its sorted rows)."""
+    pg = settings.postgres
+    snapshot: dict[str, tuple[int, str]] = {}
+    with psycopg.connect(
+        host=pg.host, port=pg.port, user=pg.user, password=pg.password, dbname=pg.database
+    ) as conn:
+        relations = conn.execute(
+            "select table_schema, table_name, string_agg(quote_ident(column_name), ',' order by ordinal_position)"
+            " from information_schema.columns where table_schema = any(%s)"
+            " and column_name <> all(%s) group by 1, 2 order by 1, 2",
+            (list(SCHEMAS), sorted(AUDIT_COLUMNS)),
+        ).fetchall()
+        matviews = conn.execute(
+            "select schemaname, matviewname from pg_matviews where schemaname = any(%s)", (list(SCHEMAS),)
+        ).fetchall()
+        names = {(s, t): cols for s, t, cols in relations}
+        for schema, view in matviews:
+            if (schema, view) not in names:
+                cols = conn.execute(
+                    "select string_agg(quote_ident(a.attname), ',' order by a.attnum) from pg_attribute a"
+                    " where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped"
+                    " and a.attname <> all(%s)",
+                    (f'"{schema}"."{view}"', sorted(AUDIT_COLUMNS)),
+                ).fetchone()
+                assert cols is not None
+                names[(schema, view)] = cols[0]
+        for (schema, table), cols in sorted(names.items()):
+            rows = conn.execute(
+                f'select ({cols})::text from "{schema}"."{table}" order by 1'  # noqa: S608
+            ).fetchall()
+            digest = hashlib.sha256("\n".join(r[0] for r in rows).encode()).hexdigest()
+            snapshot[f"{schema}.{table}"] = (len(rows), digest)
+    return snapshot
+
+
+def sources_snapshot(settings: Settings) -> dict[str, tuple[int, str]]:
+    """The MySQL tables and the MongoDB catalog (without softcart's own load records)."""
+    from softcart.connections import mongo_client, mysql_connect
+
+    snapshot: dict[str, tuple[int, str]] = {}
+    conn = mysql_connect(settings)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SHOW TABLES")
+            tables = sorted(str(r[0]) for r in cur.fetchall() if r[0] != "softcart_loads")
+            for table in tables:
+                cur.execute(f"SELECT * FROM `{table}`")
+                rows = sorted(repr(r) for r in cur.fetchall())
+                snapshot[f"mysql.{table}"] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
+    finally:
+        conn.close()
+    client: Any = mongo_client(settings)
+    try:
+        docs = sorted(
+            repr(sorted(d.items())) for d in client[settings.mongo_database][settings.mongo_collection].find()
+        )
+    finally:
+        client.close()
+    snapshot["mongo.catalog"] = (len(docs), hashlib.sha256("\n".join(docs).encode()).hexdigest())
+    return snapshot
