@@ -135,7 +135,7 @@ def shell_env(settings: Settings, *, port: int | None = None, with_secrets: bool
     ``port``: the Airflow API server's port the Airflow variables name (``softcart airflow --port``).
     """
     from softcart.airflow_local import DEFAULT_PORT
-    from softcart.stack.credentials import known_secrets
+    from softcart.credentials import known_secrets
 
     variables = _settings_variables(settings)
     variables.update(_dbt_variables(settings))

@@ -67,7 +67,7 @@ def test_eval_softcart_env_configures_plain_dbt_airflow_and_softcart(tmp_path: P
 
 
 def test_passwords_are_printed_only_with_secrets(tmp_path: Path) -> None:
-    from softcart.stack.credentials import reader_password
+    from softcart.credentials import reader_password
 
     data_dir = tmp_path / "data"
     env = _bare_env() | {
