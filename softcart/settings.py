@@ -101,6 +101,8 @@ class Settings:
     spark_master: str
     spark_driver_memory: str
     spark_shuffle_partitions: int
+    # the address executors reach the driver at (spark.driver.host; None: Spark picks one)
+    spark_driver_host: str | None
     dbt_target: str
     weblog_input: Path
     weblog_output: Path
@@ -201,6 +203,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         spark_master=env.get("SOFTCART_SPARK_MASTER", "local[2]"),
         spark_driver_memory=env.get("SOFTCART_SPARK_DRIVER_MEMORY", "2g"),
         spark_shuffle_partitions=_env_int(env, "SOFTCART_SPARK_SHUFFLE_PARTITIONS", 8),
+        spark_driver_host=env.get("SOFTCART_SPARK_DRIVER_HOST") or None,
         dbt_target=env.get("SOFTCART_DBT_TARGET", "postgres"),
         weblog_input=Path(env.get("SOFTCART_WEBLOG_INPUT") or data_dir / "landing" / "accesslog.txt"),
         weblog_output=Path(env.get("SOFTCART_WEBLOG_OUTPUT") or data_dir / "weblog"),
