@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import marts_data
 import pyarrow.parquet as pq
-from standalone import HOST, StandaloneCluster, listeners
+from standalone import HOST, QUICK_JVM, StandaloneCluster, listeners
 
 from softcart.settings import PROJECT_ROOT
 from spark.jobs import sales
@@ -76,6 +76,7 @@ def test_sales_job_runs_on_a_standalone_cluster(
             "SOFTCART_SPARK_DRIVER_MEMORY": "1g",
             "SOFTCART_SPARK_SHUFFLE_PARTITIONS": "2",
             "SPARK_LOCAL_DIRS": str(tmp_path / "driver-local"),  # the driver's scratch space
+            **QUICK_JVM,
         }
     )
     started = time.monotonic()
