@@ -117,6 +117,8 @@ class Settings:
     spark_master: str
     spark_driver_memory: str
     spark_shuffle_partitions: int
+    # the address executors reach the driver at (spark.driver.host; None: Spark picks one)
+    spark_driver_host: str | None
     dbt_target: str
     db2: Db2
     weblog_input: Path
@@ -224,6 +226,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         spark_master=env.get("SOFTCART_SPARK_MASTER", "local[2]"),
         spark_driver_memory=env.get("SOFTCART_SPARK_DRIVER_MEMORY", "2g"),
         spark_shuffle_partitions=_env_int(env, "SOFTCART_SPARK_SHUFFLE_PARTITIONS", 8),
+        spark_driver_host=env.get("SOFTCART_SPARK_DRIVER_HOST") or None,
         dbt_target=env.get("SOFTCART_DBT_TARGET") or "postgres",
         db2=Db2(
             host=env.get("DB2_HOST") or None,

@@ -14,7 +14,8 @@ LOG4J_CONFIG = Path(__file__).resolve().parent / "log4j2.properties"
 
 
 def session_conf(settings: Settings, lake_root: str | None = None) -> dict[str, str]:
-    """The Spark configuration the settings ask for (master, memory, shuffle partitions, quiet logs)."""
+    """The Spark configuration the settings ask for (master, memory, shuffle partitions, quiet logs,
+    the driver's address)."""
     conf = {
         "spark.master": settings.spark_master,
         "spark.driver.memory": settings.spark_driver_memory,
@@ -27,6 +28,11 @@ def session_conf(settings: Settings, lake_root: str | None = None) -> dict[str, 
         # small local jobs: adaptive execution coalesces the shuffle partitions
         "spark.sql.adaptive.enabled": "true",
     }
+    if settings.spark_driver_host:
+        # on a cluster the executors connect back to the driver: at this address (the driver also
+        # binds to it, spark.driver.bindAddress defaulting to spark.driver.host). Unset, Spark takes
+        # the first non-loopback address of this machine, which is right for most clusters.
+        conf["spark.driver.host"] = settings.spark_driver_host
     if lake_root:
         conf["spark.softcart.lake"] = lake_root
     return conf

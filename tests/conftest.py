@@ -27,14 +27,24 @@ CAPSTONE = Path(
 TEST_PORTS = {"MYSQL": 23306, "POSTGRES": 25432, "MONGO": 27117}
 
 
+def _port_offset() -> int:
+    return int(os.environ.get("SOFTCART_TEST_PORT_OFFSET", "0"))
+
+
 def _base_env(data_dir: Path) -> dict[str, str]:
     # the suite always runs against servers it starts itself: drop any SOFTCART_* from the caller
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOFTCART_")}
-    offset = int(os.environ.get("SOFTCART_TEST_PORT_OFFSET", "0"))
+    offset = _port_offset()
     for name, port in TEST_PORTS.items():
         env[f"SOFTCART_{name}_PORT"] = str(port + offset)
     env["SOFTCART_DATA_DIR"] = str(data_dir)
     return env
+
+
+@pytest.fixture(scope="session")
+def test_port_offset() -> int:
+    """``SOFTCART_TEST_PORT_OFFSET``: add it to every port a test server listens on."""
+    return _port_offset()
 
 
 @pytest.fixture(scope="session")

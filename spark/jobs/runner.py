@@ -43,6 +43,8 @@ def run_job(settings: Settings, job: str, *, submitted: bool = False, **options:
     started = time.perf_counter()
     spark = build_session(settings, f"softcart-{job}", submitted=submitted, lake_root=lake.spark_root)
     start_seconds = time.perf_counter() - started
+    # local-...: in this process; app-...: a standalone cluster's application (its master lists it)
+    app_id = spark.sparkContext.applicationId
     try:
         result = module.run(spark, lake, **options)
     except JobInputMissing as exc:
@@ -54,6 +56,6 @@ def run_job(settings: Settings, job: str, *, submitted: bool = False, **options:
     module.report(result, console)
     console.print(
         f"[dim]{job}: Spark session {start_seconds:.1f} s, job {time.perf_counter() - started - start_seconds:.1f} s,"
-        f" master {settings.spark_master if not submitted else 'from spark-submit'}[/]"
+        f" master {settings.spark_master if not submitted else 'from spark-submit'}, app {app_id}[/]"
     )
     return 0

@@ -1,7 +1,10 @@
-"""Fixtures of the Spark area: one Spark session for the whole run, and small marts in PostgreSQL."""
+"""Fixtures of the Spark area: one Spark session for the whole run, small marts in PostgreSQL, and a
+Spark standalone cluster (master + worker on 127.0.0.1) for the module that runs a job on it."""
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +13,7 @@ from typing import TYPE_CHECKING
 import marts_data
 import psycopg
 import pytest
+from standalone import Ports, StandaloneCluster, listeners
 
 from softcart.settings import Settings, load_settings
 
@@ -91,3 +95,29 @@ def exported(stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Itera
     marts_data.create(settings, marts)
     yield marts_data.Exported(settings, marts, run_export(settings))
     drop_warehouse(settings)
+
+
+@pytest.fixture(scope="module")
+def spark_cluster(
+    tmp_path_factory: pytest.TempPathFactory, test_port_offset: int
+) -> Iterator[StandaloneCluster]:
+    """A Spark standalone master and one worker (1 core, 1g) on 127.0.0.1, ports from the test port
+    offset. Both processes are stopped and the cluster's folder (logs, the worker's work dir) removed
+    afterwards, also when starting or the test failed."""
+    cluster = StandaloneCluster(
+        tmp_path_factory.mktemp("spark-cluster"), Ports.with_offset(test_port_offset), cores=1, memory="1g"
+    )
+    try:
+        started = time.monotonic()
+        cluster.start()
+        print(f"spark cluster up in {time.monotonic() - started:.1f} s")
+        yield cluster
+    finally:
+        pids = cluster.pids()
+        cluster.stop()
+    # nothing left behind: no process, no listener on the cluster's ports, no folder
+    for pid in pids.values():
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    assert not cluster.root.exists()
+    assert not {port for _, port in listeners()} & cluster.all_ports()
