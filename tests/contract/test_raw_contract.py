@@ -3,13 +3,19 @@ columns is generated from it (and fresh) or equal to it. Pure: no servers, no Sp
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
+import yaml  # type: ignore[import-untyped]
 
 from ingest.config import ConfigError, Stream, load_streams
-from ingest.contract import DB2_DDL_COMMAND, DB2_DDL_FILE, db2_raw_ddl
+from ingest.contract import DB2_DDL_COMMAND, DB2_DDL_FILE, db2_quoted, db2_raw_ddl, file_columns
+from ingest.warehouse import AUDIT_COLUMNS
+from softcart.load.file_inputs import FILE_INPUTS
 from softcart.settings import load_settings
+from spark.export.raw_zone import RAW_FILES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,3 +73,113 @@ def test_db2_types_in_streams_yml_are_checked(tmp_path: Path) -> None:
     assert stream.db2 == {"t": "CLOB(2M)"}
     assert "    t CLOB(2M)\n" not in db2_raw_ddl([stream])  # not the last column: audit columns follow
     assert "    t CLOB(2M),\n" in db2_raw_ddl([stream])
+
+
+# --- the copies that may not import ingest (the siblings contract): held equal here ---
+
+
+def test_file_input_headers_are_the_file_streams_columns(streams: list[Stream]) -> None:
+    """softcart/load/file_inputs.py checks each registered file's header against these columns."""
+    expected: dict[str, tuple[str, ...]] = {}
+    for stream in streams:
+        if stream.kind == "file":
+            expected[stream.source] = file_columns(stream)
+        if stream.seed:  # sales.csv: the warehouse's copy of a stream, landed before its first run
+            expected[stream.seed] = file_columns(stream)
+    with_header = {name: header for name, header in FILE_INPUTS.items() if header is not None}
+    assert with_header == expected, (
+        "softcart/load/file_inputs.py FILE_INPUTS differs from ingest/streams.yml (file streams and seeds)"
+    )
+    assert expected["searchterms.csv"] == ("day", "month", "year", "searchterm")  # no _line in the file
+    assert [name for name, header in FILE_INPUTS.items() if header is None] == ["accesslog.txt"]
+
+
+ARROW_TYPES = {"integer": pa.int32(), "bigint": pa.int64(), "text": pa.string(), "date": pa.date32()}
+
+
+def arrow_type(type_: str) -> pa.DataType:
+    m = re.match(r"^numeric\((\d+),(\d+)\)$", type_)
+    return pa.decimal128(int(m.group(1)), int(m.group(2))) if m else ARROW_TYPES[type_]
+
+
+def test_lake_raw_zone_schemas_are_the_file_streams_columns(streams: list[Stream]) -> None:
+    """spark/export/raw_zone.py types the landed files it copies to the lake as streams.yml does."""
+    by_file = {s.source: s for s in streams if s.kind == "file"}
+    assert RAW_FILES, "the lake's raw zone copies no file"
+    for spec in RAW_FILES:
+        stream = by_file[spec.file_name]
+        expected = pa.schema(
+            [(c.name, arrow_type(c.type)) for c in stream.columns if c.name in file_columns(stream)]
+        )
+        assert spec.schema == expected, (
+            f"spark/export/raw_zone.py {spec.file_name}: {spec.schema} is not {stream.target} of"
+            f" ingest/streams.yml ({expected})"
+        )
+
+
+AUDIT = [name for name, _ in AUDIT_COLUMNS]
+SOURCES = sorted((ROOT / "dbt_project" / "models" / "staging").glob("*/_*__sources.yml"))
+
+
+def test_dbt_sources_have_exactly_the_raw_tables_and_columns(streams: list[Stream]) -> None:
+    """The sources YAML keep their hand-written descriptions and tests; their tables and columns
+    are the raw contract's, in its order (the audit columns optional), quoted as on Db2."""
+    assert len(SOURCES) == 3
+    by_table = {s.table: s for s in streams}
+    seen: list[str] = []
+    for path in SOURCES:
+        for source in yaml.safe_load(path.read_text(encoding="utf-8"))["sources"]:
+            assert source["schema"] == "raw", path
+            for table in source["tables"]:
+                where = f"{path.relative_to(ROOT)}: {source['name']}.{table['name']}"
+                identifier = table.get("identifier", table["name"])
+                assert identifier in by_table, f"{where}: raw.{identifier} is not in ingest/streams.yml"
+                seen.append(identifier)
+                stream = by_table[identifier]
+                columns = [c["name"] for c in table.get("columns", [])]
+                data = [c for c in columns if c not in AUDIT]
+                assert data == [c.name for c in stream.columns], (
+                    f"{where}: columns {data} are not {stream.target}'s of ingest/streams.yml"
+                    f" {[c.name for c in stream.columns]}"
+                )
+                assert [c for c in columns if c in AUDIT] in ([], AUDIT), where
+                for column in table.get("columns", []):
+                    assert bool(column.get("quote")) == db2_quoted(column["name"]), (
+                        f"{where}.{column['name']}: quote must be {db2_quoted(column['name'])}"
+                        " (quoted on Db2 and in the models: ingest/contract.py db2_quoted)"
+                    )
+    assert sorted(seen) == sorted(by_table), "every raw table is a dbt source, once"
+
+
+def export_columns(expression: str) -> list[str]:
+    """The column names of a `select` list of load_raw_from_postgres.sh (`$ts`: the load time)."""
+    items, depth, item = [], 0, ""
+    for char in expression:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            items.append(item.strip())
+            item = ""
+        else:
+            item += char
+    items.append(item.strip())
+    names = []
+    for item in items:
+        if item == "$ts":
+            names.append("_softcart_loaded_at")
+            continue
+        m = re.fullmatch(r'(?:to_char\()?\\?"?([a-z_][a-z0-9_]*)\\?"?(?:::text|, .*\))?', item)
+        assert m, f"load_raw_from_postgres.sh: cannot read the column of {item!r}"
+        names.append(m.group(1))
+    return names
+
+
+def test_db2_load_script_copies_every_raw_column(streams: list[Stream]) -> None:
+    """sql_bootstrap/db2/load_raw_from_postgres.sh exports each raw table in 020_raw.sql's order."""
+    script = (ROOT / "sql_bootstrap" / "db2" / "load_raw_from_postgres.sh").read_text(encoding="utf-8")
+    exports = dict(re.findall(r'^  \[([a-z0-9_]+)\]="(.*)"$', script, flags=re.MULTILINE))
+    assert sorted(exports) == sorted(s.table for s in streams)
+    assert export_columns(exports["mysql_sales__sales_data"])[5:] == ["timestamp", *AUDIT]
+    for stream in streams:
+        assert export_columns(exports[stream.table]) == [c.name for c in stream.columns] + AUDIT, (
+            f"load_raw_from_postgres.sh: {stream.table}'s columns are not ingest/streams.yml's"
+        )
