@@ -183,3 +183,12 @@ def test_db2_load_script_copies_every_raw_column(streams: list[Stream]) -> None:
         assert export_columns(exports[stream.table]) == [c.name for c in stream.columns] + AUDIT, (
             f"load_raw_from_postgres.sh: {stream.table}'s columns are not ingest/streams.yml's"
         )
+
+
+def test_architecture_doc_names_every_raw_table(streams: list[Stream]) -> None:
+    """docs/architecture.md points to streams.yml for the columns and lists the tables it holds."""
+    doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    section = doc.split("## The raw layer", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `(raw\.[a-z0-9_]+)` \|", section, flags=re.MULTILINE)
+    assert sorted(rows) == sorted(s.target for s in streams)
+    assert "ingest/streams.yml" in section
