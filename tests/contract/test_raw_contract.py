@@ -192,3 +192,12 @@ def test_architecture_doc_names_every_raw_table(streams: list[Stream]) -> None:
     rows = re.findall(r"^\| `(raw\.[a-z0-9_]+)` \|", section, flags=re.MULTILINE)
     assert sorted(rows) == sorted(s.target for s in streams)
     assert "ingest/streams.yml" in section
+
+
+def test_ingestion_doc_names_every_stream(streams: list[Stream]) -> None:
+    """docs/ingestion.md's table of streams has each stream of streams.yml, and no other."""
+    doc = (ROOT / "docs" / "ingestion.md").read_text(encoding="utf-8")
+    section = doc.split("## Streams: `ingest/streams.yml`", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split(" | ", 1)[0] for line in section.splitlines() if line.startswith("| `")]
+    named = re.findall(r"`([a-z0-9_]+)`", " ".join(rows))
+    assert sorted(named) == sorted(s.name for s in streams)
