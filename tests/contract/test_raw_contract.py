@@ -12,6 +12,7 @@ import yaml  # type: ignore[import-untyped]
 
 from ingest.config import ConfigError, Stream, load_streams
 from ingest.contract import DB2_DDL_COMMAND, DB2_DDL_FILE, db2_quoted, db2_raw_ddl, file_columns
+from ingest.contract import main as contract_main
 from ingest.warehouse import AUDIT_COLUMNS
 from softcart.load.file_inputs import FILE_INPUTS
 from softcart.settings import load_settings
@@ -201,3 +202,10 @@ def test_ingestion_doc_names_every_stream(streams: list[Stream]) -> None:
     rows = [line.split(" | ", 1)[0] for line in section.splitlines() if line.startswith("| `")]
     named = re.findall(r"`([a-z0-9_]+)`", " ".join(rows))
     assert sorted(named) == sorted(s.name for s in streams)
+
+
+def test_generator_command(capsys: pytest.CaptureFixture[str], streams: list[Stream]) -> None:
+    assert contract_main(["db2-ddl"]) == 0
+    assert capsys.readouterr().out == db2_raw_ddl(streams)
+    assert contract_main(["dbt-sources"]) == 2
+    assert "usage: python -m ingest.contract {db2-ddl}" in capsys.readouterr().err
