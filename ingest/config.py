@@ -17,6 +17,7 @@ _TYPE = re.compile(
     r"^(bigint|integer|smallint|text|date|timestamp|timestamptz|jsonb|double precision|boolean|bytea)$"
 )
 _NUMERIC = re.compile(r"^numeric\((\d+),\s*(\d+)\)$")
+_DB2_TYPE = re.compile(r"^(VARCHAR\(\d+\)|CLOB\(\d+[KMG]?\))$")
 
 
 class ConfigError(ValueError):
@@ -46,6 +47,7 @@ class Stream:
     columns: tuple[Column, ...]
     validate: dict[str, str] = field(default_factory=dict)
     seed: str | None = None
+    db2: dict[str, str] = field(default_factory=dict)  # column -> Db2 type, where the type needs a length
     batch_rows: int = 1_000_000
     max_document_bytes: int = 1_048_576
 
@@ -93,6 +95,14 @@ def _stream(raw: dict[str, Any], defaults: dict[str, Any], settings: Settings) -
         raise ConfigError(f"streams.yml: stream {name!r}: a {kind} stream needs a cursor")
     if cursor is not None and cursor not in names:
         raise ConfigError(f"streams.yml: stream {name!r}: cursor {cursor!r} not a column")
+    db2 = {str(k): " ".join(str(v).upper().split()) for k, v in dict(raw.get("db2") or {}).items()}
+    for col, db2_type in db2.items():
+        if col not in names:
+            raise ConfigError(f"streams.yml: stream {name!r}: db2 column {col!r} not a column")
+        if not _DB2_TYPE.match(db2_type):
+            raise ConfigError(
+                f"streams.yml: stream {name!r}, db2 column {col!r}: {db2_type!r} is not VARCHAR(n) or CLOB(n)"
+            )
     source = str(raw["source"]).replace("${mongo_collection}", settings.mongo_collection)
     return Stream(
         name=name,
@@ -104,6 +114,7 @@ def _stream(raw: dict[str, Any], defaults: dict[str, Any], settings: Settings) -
         columns=columns,
         validate={str(k): str(v) for k, v in dict(raw.get("validate") or {}).items()},
         seed=str(raw["seed"]) if raw.get("seed") else None,
+        db2=db2,
         batch_rows=int(raw.get("batch_rows", defaults.get("batch_rows", 1_000_000))),
         max_document_bytes=int(raw.get("max_document_bytes", defaults.get("max_document_bytes", 1_048_576))),
     )

@@ -1,4 +1,4 @@
-"""Fill the raw layer (docs/architecture.md) straight from a dataset directory, with COPY.
+"""Fill the raw layer (ingest/streams.yml) straight from a dataset directory, with COPY.
 
 A stand-in for `softcart load` + `softcart ingest` in the dbt tests (tests/dbt) and the benchmark
 (bench/bench_dbt.py), so the warehouse can be built and checked on its own; it lives in the project
@@ -15,39 +15,36 @@ from pathlib import Path
 
 import psycopg
 
-RAW_TABLES_SQL = Path(__file__).with_name("raw_tables.sql")
-
-# dataset file -> (raw table, its columns in file order) for the course's CSV files with a header
-HEADER_FILES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "customers.csv": ("mysql_sales__customers", ("customer_id", "country")),
-    "DimDate.csv": (
-        "files__dim_date",
-        (
-            "dateid",
-            "date",
-            "year",
-            "quarter",
-            "quartername",
-            "month",
-            "monthname",
-            "day",
-            "weekday",
-            "weekdayname",
-        ),
-    ),
-    "DimCategory.csv": ("files__dim_category", ("categoryid", "category")),
-    "DimCountry.csv": ("files__dim_country", ("countryid", "country")),
-    "FactSales.csv": ("files__fact_sales", ("orderid", "dateid", "countryid", "categoryid", "amount")),
-}
-# files whose key is the line number
-LINE_FILES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "ecommerce.csv": ("files__ecommerce", ("day", "month", "quarter", "year", "category", "item", "price")),
-    "searchterms.csv": ("files__searchterms", ("day", "month", "year", "searchterm")),
-}
+from ingest.config import Stream, load_streams
+from ingest.contract import file_columns
+from ingest.sources.csv_file import LINE_COLUMN
+from ingest.warehouse import create_raw_table
+from softcart.settings import Settings, load_settings
 
 
-def create_raw_tables(conn: psycopg.Connection) -> None:
-    conn.execute(RAW_TABLES_SQL.read_text())  # type: ignore[arg-type]
+def _streams(settings: Settings | None) -> list[Stream]:
+    return load_streams(settings or load_settings())
+
+
+def csv_files(settings: Settings | None = None) -> dict[str, tuple[str, tuple[str, ...], bool]]:
+    """Dataset file -> (raw table, the file's columns in order, keyed by line number) for the CSV
+    files with a header that land as they are: every file stream of ingest/streams.yml and
+    customers.csv (`softcart load` puts it in MySQL `customers`, the stream's source)."""
+    files = {}
+    for stream in _streams(settings):
+        name = stream.source if stream.kind == "file" else None
+        if stream.name == "mysql_sales__customers":
+            name = "customers.csv"
+        if name:
+            files[name] = (stream.table, file_columns(stream), stream.primary_key == LINE_COLUMN)
+    return files
+
+
+def create_raw_tables(conn: psycopg.Connection, settings: Settings | None = None) -> None:
+    """Every raw table of ingest/streams.yml, created as `softcart ingest`'s bootstrap creates it
+    (ingest.warehouse.create_raw_table: typed columns, primary key, BRIN index on the run id)."""
+    for stream in _streams(settings):
+        create_raw_table(conn, stream)
 
 
 def document_id(line_number: int, line: str) -> str:
@@ -96,31 +93,25 @@ def load_dataset(conn: psycopg.Connection, dataset: Path, run_id: int = 1) -> di
             f" product_id, customer_id, price, quantity, ts, {stamp} from oltp_in"
         )
         rows["mysql_sales__sales_data"] = cur.rowcount
-    for name, (table, columns) in HEADER_FILES.items():
-        path = dataset / name
-        if not path.exists():
-            continue
-        conn.execute(f"create temp table {table}_in on commit drop as select * from raw.{table} with no data")
-        cols = ", ".join(f'"{c}"' for c in columns)
-        _copy(conn, f"copy {table}_in ({cols}) from stdin (format csv, header true)", _data_bytes(path))
-        cur = conn.execute(
-            f"insert into raw.{table} ({cols}, _softcart_run_id, _softcart_loaded_at)"
-            f" select {cols}, {stamp} from {table}_in"
-        )
-        rows[table] = cur.rowcount
-    for name, (table, columns) in LINE_FILES.items():
+    for name, (table, columns, by_line) in csv_files().items():
         path = dataset / name
         if not path.exists():
             continue
         cols = ", ".join(f'"{c}"' for c in columns)
         conn.execute(f"create temp table {table}_in on commit drop as select * from raw.{table} with no data")
-        conn.execute(f"alter table {table}_in add column line_number bigserial")
+        if by_line:
+            conn.execute(f"alter table {table}_in add column line_number bigserial")
         _copy(conn, f"copy {table}_in ({cols}) from stdin (format csv, header true)", _data_bytes(path))
-        # line 1 is the header: the first data row is line 2
-        cur = conn.execute(
-            f"insert into raw.{table} (_line, {cols}, _softcart_run_id, _softcart_loaded_at)"
-            f" select line_number + 1, {cols}, {stamp} from {table}_in"
-        )
+        if by_line:  # line 1 is the header: the first data row is line 2
+            cur = conn.execute(
+                f"insert into raw.{table} ({LINE_COLUMN}, {cols}, _softcart_run_id, _softcart_loaded_at)"
+                f" select line_number + 1, {cols}, {stamp} from {table}_in"
+            )
+        else:
+            cur = conn.execute(
+                f"insert into raw.{table} ({cols}, _softcart_run_id, _softcart_loaded_at)"
+                f" select {cols}, {stamp} from {table}_in"
+            )
         rows[table] = cur.rowcount
     catalog = dataset / "catalog.json"
     if catalog.exists():

@@ -10,7 +10,9 @@ from pathlib import Path
 from softcart.load.errors import located
 from softcart.load.textfile import normalize_header, read_lines
 
-# file name -> expected header (None: a plain text file with no header)
+# file name -> expected header (None: a plain text file with no header): the file streams' columns
+# of ingest/streams.yml (and the seed sales.csv), held equal to it by tests/contract (softcart.load
+# may not import ingest)
 FILE_INPUTS: dict[str, tuple[str, ...] | None] = {
     "searchterms.csv": ("day", "month", "year", "searchterm"),
     "ecommerce.csv": ("day", "month", "quarter", "year", "category", "item", "price"),

@@ -24,6 +24,8 @@ class RawFile:
     schema: pa.Schema
 
 
+# typed as the file streams of ingest/streams.yml (integer: int32, text: string), held equal to it
+# by tests/contract (spark may not import ingest)
 RAW_FILES = (
     RawFile(
         "searchterms.csv",

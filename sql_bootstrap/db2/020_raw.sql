@@ -1,7 +1,9 @@
--- The raw layer on Db2: the same tables and columns as PostgreSQL's `raw` (docs/architecture.md),
+-- The raw layer on Db2: the same tables and columns as PostgreSQL's `raw` (ingest/streams.yml),
 -- filled by load_raw_from_postgres.sh. Column names that Db2 would upper-case or reject unquoted
 -- (a leading underscore, the keywords "timestamp" and "date") are created quoted and lower-case,
 -- exactly as the dbt models quote them; the others are ordinary (upper-case) identifiers.
+-- Generated from ingest/streams.yml, do not edit by hand:
+--   python -m ingest.contract db2-ddl > sql_bootstrap/db2/020_raw.sql
 CREATE TABLE raw.mysql_sales__sales_data (
     rowid BIGINT NOT NULL PRIMARY KEY,
     product_id BIGINT,
@@ -20,7 +22,7 @@ CREATE TABLE raw.mysql_sales__customers (
     "_softcart_loaded_at" TIMESTAMP
 );
 
--- document: the MongoDB document as JSON text (read with JSON_VALUE, Db2 11.1.4.4+)
+-- document: JSON text (jsonb in PostgreSQL; read with JSON_VALUE, Db2 11.1.4.4+)
 CREATE TABLE raw.mongo_catalog__electronics (
     "_id" VARCHAR(64) NOT NULL PRIMARY KEY,
     document CLOB(1M),
