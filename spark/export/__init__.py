@@ -1,6 +1,6 @@
 """``softcart export``: the warehouse marts and the landed file inputs -> the Parquet data lake.
 
-- ``sales``: ``marts.fct_sales`` with its dimensions' attributes, partitioned ``year=/month=``
+- ``sales``: ``marts.mart_sales`` (the dbt view: fct_sales with its dimensions' attributes), partitioned ``year=/month=``
 - ``dim_date``, ``dim_category``, ``dim_item``, ``dim_country``: whole tables
 - ``raw/searchterms``: the landed ``searchterms.csv``
 

@@ -1,8 +1,10 @@
 """Small marts, built by hand in a test PostgreSQL database, following docs/architecture.md exactly.
 
-The Spark area does not depend on the dbt project to be tested: these tables have the contract's
-names and columns (including the unknown members, key -1) and deterministic data. :func:`wide_rows`
-gives the same rows as Python dicts, for independent computations.
+The Spark area does not need a dbt build to be tested: these tables have the contract's names and
+columns (including the unknown members, key -1) and deterministic data. The lake's wide ``sales``
+table is the dbt model ``mart_sales``: its SQL is rendered from the model file itself (``ref`` to
+the hand-built tables), so the one definition is what the tests export. :func:`wide_rows` gives
+the same rows as Python dicts, for independent computations.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from typing import Any
 
 import psycopg
 
-from softcart.settings import Settings
+from softcart.settings import PROJECT_ROOT, Settings
 from spark.export import ExportResult
 
 DDL = """
 create schema if not exists marts;
 create schema if not exists reporting;
+drop view if exists marts.mart_sales;
 drop table if exists marts.fct_sales, marts.dim_date, marts.dim_category, marts.dim_item, marts.dim_country;
 create table marts.dim_date (
     date_key integer primary key, date_day date not null, year integer, quarter integer,
@@ -100,6 +103,17 @@ def build(n_facts: int = 600, seed: int = 7, years: tuple[int, ...] = (2019, 202
     return Marts(dates, facts)
 
 
+MART_SALES_MODEL = PROJECT_ROOT / "dbt_project" / "models" / "marts" / "mart_sales.sql"
+
+
+def mart_sales_sql() -> str:
+    """The dbt model ``mart_sales`` rendered for the hand-built marts (``ref(x)`` = ``marts.x``)."""
+    import jinja2
+
+    template = jinja2.Environment().from_string(MART_SALES_MODEL.read_text(encoding="utf-8"))
+    return template.render(ref=lambda name: f"marts.{name}", config=lambda **_: "")
+
+
 def create(settings: Settings, marts: Marts) -> None:
     """Create the marts in the database of ``settings`` and fill them."""
     pg = settings.postgres
@@ -137,6 +151,7 @@ def create(settings: Settings, marts: Marts) -> None:
             with cur.copy(f"copy marts.fct_sales ({', '.join(columns)}) from stdin") as copy:
                 for fact in marts.facts:
                     copy.write_row([fact[c] for c in columns])
+        conn.execute(f"create view marts.mart_sales as {mart_sales_sql()}")  # type: ignore[arg-type]
 
 
 def execute(settings: Settings, sql: str, params: tuple[Any, ...] = ()) -> None:
