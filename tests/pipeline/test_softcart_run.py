@@ -33,6 +33,7 @@ def test_softcart_run_twice(isolated: Settings) -> None:
 
     reconcile = _run(isolated, "reconcile")
     assert reconcile.returncode == 0, reconcile.stdout + reconcile.stderr
+    _spark_reports_equal_dbt_reports(isolated)
 
     second = _run(isolated, "run", "--scale", "0.001", "--seed", "7")
     assert second.returncode == 0, second.stderr[-4000:]
@@ -57,3 +58,23 @@ def test_softcart_run_twice(isolated: Settings) -> None:
     assert "ok analytics: " in third.stderr  # the lake changed: the jobs ran again
     reconcile = _run(isolated, "reconcile")
     assert reconcile.returncode == 0, reconcile.stdout + reconcile.stderr
+
+
+def _spark_reports_equal_dbt_reports(settings: Settings) -> None:
+    """The Spark sales job's four aggregates (from the lake) are the dbt reporting relations, row for
+    row: the same reports computed twice must agree, so neither can drift from the other."""
+    import pyarrow.parquet as pq
+
+    from softcart.connections import postgres_connect
+    from spark.jobs.sales import AGGREGATES, RESULTS
+
+    results = settings.data_dir / "lake" / "results" / RESULTS
+    with postgres_connect(settings, "softcart-test") as conn:
+        for name in AGGREGATES:
+            lake = pq.read_table(results / name)
+            cur = conn.execute(f"select * from reporting.{name}")  # type: ignore[arg-type]
+            columns = [d.name for d in cur.description or []]
+            warehouse = sorted(map(repr, cur.fetchall()))
+            assert lake.column_names == columns, name
+            rows = sorted(repr(tuple(row[c] for c in columns)) for row in lake.to_pylist())
+            assert rows == warehouse, name
