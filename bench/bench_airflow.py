@@ -27,9 +27,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from softcart.airflow_local import dags_test, migrate
-from softcart.connections import mysql_connect
-from softcart.settings import Settings, load_settings
+from softcart.core.connections import mysql_connect
+from softcart.core.settings import Settings, load_settings
+from softcart.stack.airflow import dags_test, migrate
 
 GOAL = 1.5
 console = Console()

@@ -9,7 +9,7 @@ the 2020 ecommerce.csv history), in one run:
     SOFTCART_POSTGRES_PORT=... .venv/bin/python bench/bench_dbt.py [--scale 1] [--seed 42]
 
 It creates (and drops at the end) the database `softcart_bench_dbt` on the PostgreSQL of the
-settings, fills `raw` straight from a generated dataset with COPY (softcart/raw_loader.py), and
+settings, fills `raw` straight from a generated dataset with COPY (softcart/warehouse/raw_loader.py), and
 prints times and ratios. Run by hand; nothing is asserted.
 """
 
@@ -27,11 +27,11 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
-from softcart.dbt_runner import dbt_env, run_dbt, target_dir
+from softcart.core.settings import Settings, load_settings
 from softcart.generate import generate_dataset
-from softcart.raw_loader import create_raw_tables, load_dataset
-from softcart.settings import Settings, load_settings
-from softcart.warehouse_build import incremental_plan
+from softcart.warehouse.build_plan import incremental_plan
+from softcart.warehouse.dbt_runner import dbt_env, run_dbt, target_dir
+from softcart.warehouse.raw_loader import create_raw_tables, load_dataset
 
 DATABASE = "softcart_bench_dbt"
 console = Console()

@@ -31,7 +31,7 @@ import pymysql
 from rich.console import Console
 from rich.table import Table
 
-from softcart.settings import Settings, load_settings
+from softcart.core.settings import Settings, load_settings
 
 DB = "bench_ingest"
 STREAM = "mysql_sales__sales_data"

@@ -31,10 +31,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from softcart.connections import mongo_client, mysql_connect
+from softcart.core.connections import mongo_client, mysql_connect
+from softcart.core.settings import Settings, load_settings
 from softcart.generate import generate_dataset
 from softcart.load.cli import load_dataset
-from softcart.settings import Settings, load_settings
 from softcart.stack.commands import down, start_all
 
 console = Console(width=130)

@@ -43,7 +43,7 @@ import pyarrow.dataset as ds
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from softcart.settings import Settings, load_settings  # noqa: E402
+from softcart.core.settings import Settings, load_settings  # noqa: E402
 from spark.jobs import sales as sales_job  # noqa: E402
 from spark.jobs.sales import AGGREGATES, CELLS, CELLS_VIEW, FROM_CELLS  # noqa: E402
 
@@ -300,8 +300,8 @@ def load_marts(settings: Settings, sales: pa.Table) -> float:
 
 def bench_readers(settings: Settings, jdbc_jar: str | None, spark: Any) -> dict[str, float]:
     """Rows/s of each way to get the wide sales query out of PostgreSQL into Arrow/Spark."""
-    from spark.export.tables import SALES
-    from spark.export.warehouse import connect, stream_batches, typed_query
+    from softcart.lake.export.tables import SALES
+    from softcart.lake.export.warehouse import connect, stream_batches, typed_query
 
     results: dict[str, float] = {}
     with connect(settings) as conn:
@@ -450,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(sales_dir.parent, ignore_errors=True)
 
         if args.export_scale > 0:
-            from spark.export import run_export
+            from softcart.lake.export import run_export
 
             bench = _bench_settings(settings, tmp)
             sales = make_sales(args.export_scale)

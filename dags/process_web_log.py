@@ -7,7 +7,7 @@ Daily: ``extract_data`` writes the IP address of every line of the access log to
 Input and output come from the project's settings, read when a task runs (not at parse time):
 ``SOFTCART_WEBLOG_INPUT`` (default ``<data dir>/landing/accesslog.txt``) and
 ``SOFTCART_WEBLOG_OUTPUT`` (default ``<data dir>/weblog``). The logic lives in
-:mod:`softcart.weblog`; each task writes atomically, so re-running one is safe. A malformed log
+:mod:`softcart.orchestration.weblog`; each task writes atomically, so re-running one is safe. A malformed log
 line is counted, logged and returned in the task's XCom, never a crash.
 """
 
@@ -46,8 +46,8 @@ with DAG(
 
     @task(task_id="extract_data")
     def extract_data() -> dict[str, Any]:
-        from softcart.settings import load_settings
-        from softcart.weblog import extract_ips
+        from softcart.core.settings import load_settings
+        from softcart.orchestration.weblog import extract_ips
 
         settings = load_settings()
         report = extract_ips(settings.weblog_input, settings.weblog_output)
@@ -70,8 +70,8 @@ with DAG(
 
     @task(task_id="transform_data")
     def transform_data() -> dict[str, Any]:
-        from softcart.settings import load_settings
-        from softcart.weblog import DROPPED_IP, drop_ip
+        from softcart.core.settings import load_settings
+        from softcart.orchestration.weblog import DROPPED_IP, drop_ip
 
         settings = load_settings()
         report = drop_ip(settings.weblog_output, DROPPED_IP)
@@ -86,8 +86,8 @@ with DAG(
 
     @task(task_id="load_data")
     def load_data() -> dict[str, Any]:
-        from softcart.settings import load_settings
-        from softcart.weblog import archive
+        from softcart.core.settings import load_settings
+        from softcart.orchestration.weblog import archive
 
         settings = load_settings()
         report = archive(settings.weblog_output)

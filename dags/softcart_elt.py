@@ -8,7 +8,7 @@ Each task runs ``softcart run --step NAME`` with the run's params, the same code
 decisions as ``softcart run`` (which runs all the steps in one process): a step with nothing to do
 succeeds and says why it skipped (the sources already hold the dataset, no rows landed since the
 last build, an unchanged lake); the ``dbt`` task runs the build planned from the warehouse's own
-log (full, incremental on what new rows reach, or nothing: softcart/warehouse_build.py), and the
+log (full, incremental on what new rows reach, or nothing: softcart/warehouse/build_plan.py), and the
 ``reconcile`` task fails the run when the warehouse differs from its sources. Per-model results
 are in the dbt task's log (one line per node) and in the dbt docs site (``softcart docs``).
 

@@ -11,7 +11,7 @@ from typing import Any
 from dashboards.health import read_health
 from dashboards.site import write_site
 from dashboards.warehouse import MartAggregates, connect, read_marts
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 
 @dataclass(frozen=True)

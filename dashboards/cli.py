@@ -10,7 +10,7 @@ from rich.console import Console
 from dashboards.build import build, default_out
 from dashboards.serve import serve as serve_folder
 from dashboards.warehouse import MartsMissingError
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 
 def main(settings: Settings, out: Path | None = None, serve: bool = False, port: int = 8050) -> int:

@@ -15,8 +15,8 @@ from typing import Any
 
 import psycopg
 
-from softcart.connections import postgres_connect
-from softcart.settings import Settings
+from softcart.core.connections import postgres_connect
+from softcart.core.settings import Settings
 
 UNKNOWN_KEY = -1
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ingest.config import load_streams
 from ingest.warehouse import create_raw_table, pg_connect
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 
 def warehouse_ddl_files(settings: Settings) -> list[Path]:

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ingest.config import ConfigError, Stream, load_streams, select_streams
 from ingest.runner import RunOutcome, run_ingest
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 
 def _fmt(n: int) -> str:

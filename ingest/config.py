@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped]
 
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 STREAMS_FILE = Path(__file__).with_name("streams.yml")
 KINDS = ("mysql", "mongo", "file")

@@ -9,7 +9,7 @@ from typing import Any
 
 import psycopg
 
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 
 @dataclass

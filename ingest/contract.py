@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from ingest.config import Column, ConfigError, Stream, load_streams
 from ingest.sources.csv_file import LINE_COLUMN
 from ingest.warehouse import AUDIT_COLUMNS
-from softcart.settings import load_settings
+from softcart.core.settings import load_settings
 
 DB2_DDL_FILE = "sql_bootstrap/db2/020_raw.sql"
 DB2_DDL_COMMAND = f"python -m ingest.contract db2-ddl > {DB2_DDL_FILE}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 POINTS = ("extract", "between_batches", "before_commit", "after_commit")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from softcart.credentials import reader_password
-from softcart.settings import Settings
+from softcart.core.credentials import reader_password
+from softcart.core.settings import Settings
 
 # the one switch: False reads with the admin URL's account (only for a server without the reader)
 USE_READER_ACCOUNT = True

@@ -26,7 +26,7 @@ from ingest.credentials import mysql_reader_login
 from ingest.errors import IngestError
 from ingest.sources.csv_file import read_rows, sha256_of
 from ingest.warehouse import ident, pg_connect, table_ident
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 NUMBER_TYPES = ("smallint", "integer", "bigint", "double precision")
 

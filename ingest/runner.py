@@ -14,7 +14,7 @@ from ingest.crash import crash_point
 from ingest.errors import IngestError
 from ingest.runs import abandon_stale_runs, acquire_lock, finish_run, start_run
 from ingest.warehouse import create_raw_table, pg_connect
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 
 def engine(kind: str) -> Callable[[RunContext, Stream, StreamResult], None]:

@@ -18,7 +18,7 @@ import psycopg
 from ingest.context import StreamResult
 from ingest.errors import IngestError
 from ingest.warehouse import pg_connect
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 LOCK_SQL = "select pg_try_advisory_lock(hashtext('softcart.ingest'))"
 

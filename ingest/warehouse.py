@@ -8,8 +8,8 @@ import psycopg
 from psycopg import sql
 
 from ingest.config import Stream
-from softcart.connections import postgres_connect
-from softcart.settings import Settings
+from softcart.core.connections import postgres_connect
+from softcart.core.settings import Settings
 
 AUDIT_COLUMNS = (
     ("_softcart_run_id", "bigint"),

@@ -17,9 +17,9 @@ if [[ -z $dump ]]; then
     exit 2
 fi
 
-# host, port, user, password, database from softcart.settings (the one place for configuration)
+# host, port, user, password, database from softcart.core.settings (the one place for configuration)
 mapfile -t conn < <(cd "$repo" && "$python" -c '
-from softcart.settings import load_settings
+from softcart.core.settings import load_settings
 u = load_settings().mysql
 print(u.host); print(u.port); print(u.user or "root"); print(u.password or ""); print(u.database or "sales")
 ')

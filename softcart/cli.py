@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from softcart.settings import load_settings
+from softcart.core.settings import load_settings
 
 app = typer.Typer(
     name="softcart",
@@ -126,7 +126,7 @@ def reconcile() -> None:
 @app.command(rich_help_panel="Pipeline")
 def export() -> None:
     """Write the marts to the Parquet data lake, partitioned by year and month."""
-    from spark.export import main
+    from softcart.lake.export import main
 
     raise typer.Exit(main(load_settings()))
 
@@ -166,7 +166,7 @@ def docs(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Only generate the site.")] = False,
 ) -> None:
     """Generate the dbt docs site and serve it locally."""
-    from softcart.dbt_runner import docs as run_docs
+    from softcart.warehouse.dbt_runner import docs as run_docs
 
     raise typer.Exit(run_docs(load_settings(), port=port, serve=not no_serve))
 
@@ -177,7 +177,7 @@ def docs(
 )
 def dbt(ctx: typer.Context) -> None:
     """Run dbt with the project's profiles and settings: `softcart dbt build`, `softcart dbt test`."""
-    from softcart.dbt_runner import run_dbt
+    from softcart.warehouse.dbt_runner import run_dbt
 
     raise typer.Exit(run_dbt(load_settings(), list(ctx.args)))
 
@@ -216,7 +216,7 @@ def airflow(
     """Airflow with the project's setup: no ARGS, start it locally (standalone, SQLite) with the
     project's DAGs; with ARGS, run `airflow ARGS` in the same environment
     (`softcart airflow dags list`, `softcart airflow dags test process_web_log`)."""
-    from softcart.airflow_local import main, run_cli
+    from softcart.stack.airflow import main, run_cli
 
     settings = load_settings()
     if ctx.args:

@@ -12,7 +12,7 @@ from what an earlier step of the same process remembered:
 * **ingest**: always runs (it is what finds changes); a reloaded or replaced source is noticed by
   ingestion itself and its streams are refreshed (ingest/state.py);
 * **reconcile**: every stream's source against its raw table; a difference fails the run;
-* **dbt**: the build planned from the warehouse's own log (softcart/warehouse_build.py): full,
+* **dbt**: the build planned from the warehouse's own log (softcart/warehouse/build_plan.py): full,
   incremental, or nothing;
 * **export**: the marts to the Parquet lake (incremental by partition checksums);
 * **analytics**: the Spark jobs, skipped when the lake holds the same data the results were computed
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 GENERATED_FILES = (
     "oltpdata.csv",
@@ -200,8 +200,8 @@ def step_reconcile(settings: Settings, params: RunParams) -> StepOutcome:
 
 
 def step_dbt(settings: Settings, params: RunParams) -> StepOutcome:
-    from softcart.dbt_runner import read_run_results, run_dbt
-    from softcart.warehouse_build import plan_build, record_build
+    from softcart.warehouse.build_plan import plan_build, record_build
+    from softcart.warehouse.dbt_runner import read_run_results, run_dbt
 
     plan = plan_build(settings)
     if plan.kind == "nothing":
@@ -219,7 +219,7 @@ def step_dbt(settings: Settings, params: RunParams) -> StepOutcome:
 def step_export(settings: Settings, params: RunParams) -> StepOutcome:
     import psycopg
 
-    from spark.export import MartsMissing, RawFileError, run_export
+    from softcart.lake.export import MartsMissing, RawFileError, run_export
 
     try:
         result = run_export(settings)
@@ -235,8 +235,8 @@ def step_export(settings: Settings, params: RunParams) -> StepOutcome:
 def lake_version(settings: Settings) -> str | None:
     """A digest of what the lake holds (every table's partitions and their checksums), from the
     latest export manifest; ``None`` when nothing was exported yet."""
-    from spark.export import manifest as manifests
-    from spark.lake import Lake
+    from softcart.lake.export import manifest as manifests
+    from softcart.lake.store import Lake
 
     latest = manifests.load_latest(Lake.from_url(settings.lake_url))
     tables = latest.get("tables")
@@ -250,7 +250,7 @@ def lake_version(settings: Settings) -> str | None:
 
 
 def _results_inputs(settings: Settings) -> str | None:
-    from spark.lake import Lake
+    from softcart.lake.store import Lake
 
     lake = Lake.from_url(settings.lake_url)
     path = lake.path(*RESULTS_INPUTS)
@@ -264,7 +264,7 @@ def _results_inputs(settings: Settings) -> str | None:
 
 
 def _record_results_inputs(settings: Settings, version: str) -> None:
-    from spark.lake import Lake
+    from softcart.lake.store import Lake
 
     lake = Lake.from_url(settings.lake_url)
     lake.fs.create_dir(lake.path(RESULTS_INPUTS[0]), recursive=True)

@@ -9,8 +9,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from softcart.core.settings import Settings
 from softcart.pipeline import PipelineResult, Step, StepOutcome
-from softcart.settings import Settings
 
 STYLE = {"ok": "[green]ok[/green]", "skipped": "[yellow]skipped[/yellow]", "failed": "[red]failed[/red]"}
 
@@ -53,7 +53,7 @@ def _render_report(out: Console, outcome: StepOutcome) -> None:
         _, summary = report
         out.print("\n".join(summary.lines()))
     elif outcome.name == "export":
-        from spark.export import print_summary
+        from softcart.lake.export import print_summary
 
         print_summary(report, out)
     elif outcome.name == "analytics":

@@ -3,7 +3,7 @@
 ``eval "$(softcart env)"`` puts into a shell what every ``softcart`` command resolves for itself:
 the ``SOFTCART_*`` settings (data dir, ports or URLs, lake, Spark), dbt's project and profiles dirs
 (``profiles/profiles.yml`` reads the same ``SOFTCART_POSTGRES_*`` variables as the settings), the
-Airflow environment of :func:`softcart.airflow_local.airflow_env` (``AIRFLOW_HOME``, the DAGs folder,
+Airflow environment of :func:`softcart.stack.airflow.airflow_env` (``AIRFLOW_HOME``, the DAGs folder,
 the ``AIRFLOW__*`` configuration, the connections) and Spark's (``SPARK_HOME``, the venv's Python).
 
 Passwords are withheld unless asked for (``with_secrets``): the reader password generated into
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from softcart.settings import SERVICES, Settings
+from softcart.core.settings import SERVICES, Settings
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def _settings_variables(settings: Settings) -> dict[str, str]:
 
 
 def _dbt_variables(settings: Settings) -> dict[str, str]:
-    from softcart.dbt_runner import dbt_env
+    from softcart.warehouse.dbt_runner import dbt_env
 
     env = {
         "DBT_PROJECT_DIR": str(settings.dbt_project_dir),
@@ -112,7 +112,7 @@ def _dbt_variables(settings: Settings) -> dict[str, str]:
 
 
 def _airflow_variables(settings: Settings, port: int) -> dict[str, str]:
-    from softcart.airflow_local import airflow_env
+    from softcart.stack.airflow import airflow_env
 
     return {
         key: value
@@ -134,8 +134,8 @@ def shell_env(settings: Settings, *, port: int | None = None, with_secrets: bool
 
     ``port``: the Airflow API server's port the Airflow variables name (``softcart airflow --port``).
     """
-    from softcart.airflow_local import DEFAULT_PORT
-    from softcart.credentials import known_secrets
+    from softcart.core.credentials import known_secrets
+    from softcart.stack.airflow import DEFAULT_PORT
 
     variables = _settings_variables(settings)
     variables.update(_dbt_variables(settings))

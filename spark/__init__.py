@@ -1,7 +1,7 @@
 """Big-data analytics: the marts exported to a Parquet data lake, and Spark jobs over it.
 
-- :mod:`spark.export`: ``softcart export`` (warehouse marts and file inputs -> Parquet lake)
+- :mod:`softcart.lake.export`: ``softcart export`` (warehouse marts and file inputs -> Parquet lake)
 - :mod:`spark.jobs`: the Spark jobs (``spark-submit spark/jobs/X.py`` or ``softcart analyze X``)
-- :mod:`spark.lake`: where the lake is (a local path or a URL) and how to reach it
+- :mod:`softcart.lake.store`: where the lake is (a local path or a URL) and how to reach it
 - :mod:`spark.session`: the one way a job builds its Spark session from the settings
 """

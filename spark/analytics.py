@@ -8,8 +8,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from softcart.settings import Settings
-from spark.lake import Lake
+from softcart.core.settings import Settings
+from softcart.lake.store import Lake
 
 JobReport = tuple[str, ModuleType, Any]  # (job name, its module: for .report(result, console), result)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.console import Console
 
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 from spark.jobs.runner import run_job
 
 

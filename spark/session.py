@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

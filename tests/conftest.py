@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from softcart.settings import Settings, load_settings
+from softcart.core.settings import Settings, load_settings
 
 # the course's files live in shared/ beside the clone (never inside the project)
 CAPSTONE = Path(
@@ -93,7 +93,7 @@ def _drop(settings: Settings) -> None:
 
 def make_isolated(stack: Settings, data_dir: Path) -> Settings:
     """Settings for fresh, provisioned databases on the running test servers."""
-    from softcart.credentials import reader_password
+    from softcart.core.credentials import reader_password
     from softcart.stack import provision
 
     name = "t_" + uuid.uuid4().hex[:10]

@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 SCHEMAS = ("raw", "marts", "reporting")
 # columns that say when or by which run a row was written, not what it holds
@@ -59,7 +59,7 @@ def warehouse_snapshot(settings: Settings) -> dict[str, tuple[int, str]]:
 
 def sources_snapshot(settings: Settings) -> dict[str, tuple[int, str]]:
     """The MySQL tables and the MongoDB catalog (without softcart's own load records)."""
-    from softcart.connections import mongo_client, mysql_connect
+    from softcart.core.connections import mongo_client, mysql_connect
 
     snapshot: dict[str, tuple[int, str]] = {}
     conn = mysql_connect(settings)

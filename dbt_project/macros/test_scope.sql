@@ -5,7 +5,7 @@
       * every row when the environment variable SOFTCART_DBT_TEST_SCOPE is `all` or unset (the
         default: `dbt build`, `dbt test`, CI), and
       * only the latest batch, the rows holding the table's greatest `<column>`, when it is
-        `latest_batch` (the scheduled incremental build, softcart/dbt_runner.py): for fct_sales
+        `latest_batch` (the scheduled incremental build, softcart/warehouse/dbt_runner.py): for fct_sales
         the rows this build wrote (`dbt_updated_at`), for raw and staging the rows of the latest
         ingestion run (`_softcart_run_id`, `ingest_run_id`).
 

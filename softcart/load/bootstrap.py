@@ -11,9 +11,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from softcart.connections import mongo_client, mysql_connect, mysql_database
-from softcart.credentials import reader_password
-from softcart.settings import Settings
+from softcart.core.connections import mongo_client, mysql_connect, mysql_database
+from softcart.core.credentials import reader_password
+from softcart.core.settings import Settings
 
 MYSQL_TIMESTAMP_INDEX = "idx_sales_data_timestamp"
 

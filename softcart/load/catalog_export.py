@@ -18,8 +18,8 @@ from bson import ObjectId
 from pymongo.errors import PyMongoError
 from rich.console import Console
 
-from softcart.connections import mongo_client
-from softcart.settings import Settings
+from softcart.core.connections import mongo_client
+from softcart.core.settings import Settings
 
 
 def _lookup(document: dict[str, Any], field: str) -> Any:

@@ -22,13 +22,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from softcart.core.settings import Settings
 from softcart.load.catalog_lines import CatalogLines, parse_catalog
 from softcart.load.customers_csv import CustomersCsv, parse_customers_csv
 from softcart.load.errors import LoadError
 from softcart.load.file_inputs import FILE_INPUTS, FileInput, check_file_input
 from softcart.load.sales_csv import SalesCsv, parse_sales_csv
 from softcart.load.sales_dump import SalesDump, parse_sales_dump
-from softcart.settings import Settings
 
 MYSQL_FILES = ("sales.sql", "oltpdata.csv", "customers.csv")
 MONGO_FILES = ("catalog.json",)

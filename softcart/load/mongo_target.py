@@ -16,11 +16,11 @@ from typing import Any
 from bson import ObjectId
 from pymongo.errors import BulkWriteError, PyMongoError
 
-from softcart.connections import mongo_client
+from softcart.core.connections import mongo_client
+from softcart.core.settings import Settings
 from softcart.load.bootstrap import ensure_catalog_indexes
 from softcart.load.catalog_lines import CatalogLines
 from softcart.load.errors import LoadError, located
-from softcart.settings import Settings
 
 BATCH = 5_000
 NEW = "__softcart_new"

@@ -17,13 +17,13 @@ from typing import Any
 
 import pymysql
 
-from softcart.connections import mysql_connect
+from softcart.core.connections import mysql_connect
+from softcart.core.settings import Settings
 from softcart.load.customers_csv import CustomersCsv
 from softcart.load.errors import LoadError, located
 from softcart.load.sales_csv import COLUMNS as SALES_CSV_COLUMNS
 from softcart.load.sales_csv import SalesCsv
 from softcart.load.sales_dump import SalesDump
-from softcart.settings import Settings
 
 TABLES = ("sales_data", "customers")
 NEW, OLD = "__softcart_new", "__softcart_old"

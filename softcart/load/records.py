@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 TABLE = "softcart_loads"  # MySQL table and MongoDB collection (the same name in both)
 
@@ -56,7 +56,7 @@ def new_record(dataset: Path, *, replaced: bool) -> LoadRecord:
 
 
 def write_mysql(settings: Settings, record: LoadRecord) -> None:
-    from softcart.connections import mysql_connect
+    from softcart.core.connections import mysql_connect
 
     conn = mysql_connect(settings)
     try:
@@ -71,7 +71,7 @@ def write_mysql(settings: Settings, record: LoadRecord) -> None:
 
 
 def write_mongo(settings: Settings, record: LoadRecord) -> None:
-    from softcart.connections import mongo_client
+    from softcart.core.connections import mongo_client
 
     client = mongo_client(settings)
     try:
@@ -94,7 +94,7 @@ def read_mysql(settings: Settings) -> LoadRecord | None:
     """The newest load recorded in MySQL (``None``: none, or no record table)."""
     import pymysql
 
-    from softcart.connections import mysql_connect
+    from softcart.core.connections import mysql_connect
 
     try:
         conn = mysql_connect(settings)
@@ -116,7 +116,7 @@ def read_mysql(settings: Settings) -> LoadRecord | None:
 
 
 def read_mongo(settings: Settings) -> LoadRecord | None:
-    from softcart.connections import mongo_client
+    from softcart.core.connections import mongo_client
 
     client = mongo_client(settings)
     try:

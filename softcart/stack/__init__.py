@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 
 def create_databases(settings: Settings) -> None:
     """Create the MySQL and PostgreSQL databases named in ``settings`` if they are missing."""
-    from softcart.connections import mysql_connect, mysql_database, postgres_connect
+    from softcart.core.connections import mysql_connect, mysql_database, postgres_connect
 
     conn = mysql_connect(settings, with_database=False)
     try:

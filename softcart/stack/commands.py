@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 from softcart.stack import provision
 from softcart.stack.servers import StackError, servers
 

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from softcart.settings import Settings, Url
+from softcart.core.settings import Settings, Url
 
 
 class StackError(RuntimeError):

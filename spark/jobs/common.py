@@ -6,8 +6,8 @@ import argparse
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from softcart.lake.store import Lake
 from spark.jobs import JobInputMissing
-from spark.lake import Lake
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -32,7 +32,7 @@ def submit_main(
     job: str, argv: Sequence[str] | None, add_arguments: Callable[[argparse.ArgumentParser], None]
 ) -> int:
     """Entry point of ``spark-submit spark/jobs/<job>.py``: options, settings, one session, report."""
-    from softcart.settings import load_settings
+    from softcart.core.settings import load_settings
     from spark.jobs.runner import run_job
 
     parser = argparse.ArgumentParser(prog=f"spark-submit spark/jobs/{job.replace('-', '_')}.py")

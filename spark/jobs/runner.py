@@ -13,9 +13,9 @@ from typing import Any
 
 from rich.console import Console
 
-from softcart.settings import Settings
+from softcart.core.settings import Settings
+from softcart.lake.store import Lake
 from spark.jobs import JOBS, JobInputMissing
-from spark.lake import Lake
 
 
 def run_job(settings: Settings, job: str, *, submitted: bool = False, **options: Any) -> int:

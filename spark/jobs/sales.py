@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from softcart.lake.store import Lake  # noqa: E402
 from spark.jobs.common import read_lake_table, submit_main, write_result  # noqa: E402
-from spark.lake import Lake  # noqa: E402
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

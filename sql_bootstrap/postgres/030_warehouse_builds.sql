@@ -1,4 +1,4 @@
--- The dbt builds `softcart run` made of this warehouse (softcart/warehouse_build.py): the next run
+-- The dbt builds `softcart run` made of this warehouse (softcart/warehouse/build_plan.py): the next run
 -- plans a full, incremental or no build from the newest row. Kept in the warehouse it describes, so a
 -- replaced or purged warehouse can never be mistaken for one already built. Idempotent.
 create table if not exists softcart_meta.warehouse_builds (

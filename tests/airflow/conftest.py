@@ -2,7 +2,7 @@
 
 ``airflow_home``: an AIRFLOW_HOME whose metadata database is migrated once (``airflow db migrate``
 takes about 15 s); every Airflow command of the session passes it to
-``softcart.airflow_local`` (``home=``), whatever data dir its settings name.
+``softcart.stack.airflow`` (``home=``), whatever data dir its settings name.
 ``airflow_settings``: settings with a throwaway data dir and the suite's test ports, for DAG tests
 that need no database servers.
 """
@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from airflow_testenv import make_test_env
 
-from softcart.settings import Settings, load_settings
+from softcart.core.settings import Settings, load_settings
 
 
 @pytest.fixture(scope="session")
 def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    from softcart.airflow_local import migrate
+    from softcart.stack.airflow import migrate
 
     home = tmp_path_factory.mktemp("airflow-home")
     settings = load_settings(make_test_env(tmp_path_factory.mktemp("airflow-migrate")))

@@ -1,6 +1,6 @@
 """Print, as JSON, what Airflow's DagBag makes of the project's dags/ folder.
 
-Run in Airflow's environment (``softcart.airflow_local.airflow_env``), in a subprocess, so the test
+Run in Airflow's environment (``softcart.stack.airflow.airflow_env``), in a subprocess, so the test
 process never imports Airflow with the wrong AIRFLOW_HOME.
 """
 

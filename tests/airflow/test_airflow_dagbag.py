@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from airflow_testenv import TEST_API_PORT
 
-from softcart.airflow_local import airflow_env
-from softcart.settings import PROJECT_ROOT, Settings
+from softcart.core.settings import PROJECT_ROOT, Settings
+from softcart.stack.airflow import airflow_env
 
 DAGS = PROJECT_ROOT / "dags"
 REPORT_SCRIPT = Path(__file__).with_name("dagbag_report.py")

@@ -15,8 +15,8 @@ import psycopg
 import pytest
 from snapshots import warehouse_snapshot
 
-from softcart.airflow_local import dags_test
-from softcart.settings import Settings
+from softcart.core.settings import Settings
+from softcart.stack.airflow import dags_test
 
 
 def last_ingest_run(settings: Settings) -> dict[str, Any]:

@@ -7,14 +7,14 @@ from pathlib import Path
 
 from airflow_testenv import make_test_env
 
-from softcart.airflow_local import dags_test
-from softcart.settings import load_settings
+from softcart.core.settings import load_settings
+from softcart.stack.airflow import dags_test
 
 DROPPED = "198.46.149.143"
 
 
 def expected_from(log: Path) -> tuple[list[str], list[str], list[int]]:
-    """What the three files must hold, computed here without softcart.weblog."""
+    """What the three files must hold, computed here without softcart.orchestration.weblog."""
     lines = log.read_bytes().decode("utf-8").split("\n")
     if lines and lines[-1] == "":
         lines.pop()

@@ -16,7 +16,7 @@ from pathlib import Path
 import psutil
 from airflow_testenv import TEST_API_PORT, make_test_env
 
-from softcart.settings import PROJECT_ROOT
+from softcart.core.settings import PROJECT_ROOT
 
 SOFTCART = str(Path(sys.executable).with_name("softcart"))
 LOOPBACK = {"127.0.0.1", "::1"}

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from softcart.settings import PROJECT_ROOT, load_settings
+from softcart.core.settings import PROJECT_ROOT, load_settings
 
 SOFTCART = str(Path(sys.executable).with_name("softcart"))
 
@@ -50,7 +50,7 @@ def test_eval_softcart_env_configures_plain_dbt_airflow_and_softcart(tmp_path: P
         echo "dags_folder=$(airflow config get-value core dags_folder 2>/dev/null | tail -1)"
         echo "sql_alchemy_conn=$(airflow config get-value database sql_alchemy_conn 2>/dev/null | tail -1)"
         echo "api_host=$(airflow config get-value api host 2>/dev/null | tail -1)"
-        python -c 'from softcart.settings import load_settings as l; s = l(); print("settings", s.data_dir, s.postgres.port, s.mysql.port, sorted(s.managed))'
+        python -c 'from softcart.core.settings import load_settings as l; s = l(); print("settings", s.data_dir, s.postgres.port, s.mysql.port, sorted(s.managed))'
     """
     # from a folder outside the project: dbt finds it through DBT_PROJECT_DIR / DBT_PROFILES_DIR
     done = _bash(script, _bare_env(), tmp_path)
@@ -67,7 +67,7 @@ def test_eval_softcart_env_configures_plain_dbt_airflow_and_softcart(tmp_path: P
 
 
 def test_passwords_are_printed_only_with_secrets(tmp_path: Path) -> None:
-    from softcart.credentials import reader_password
+    from softcart.core.credentials import reader_password
 
     data_dir = tmp_path / "data"
     env = _bare_env() | {

@@ -1,4 +1,4 @@
-"""Unit tests of the web-log pipeline's pure functions (softcart.weblog), on small files."""
+"""Unit tests of the web-log pipeline's pure functions (softcart.orchestration.weblog), on small files."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from softcart import weblog
+from softcart.orchestration import weblog
 
 GOOD = (
     '83.149.9.216 - - [17/May/2015:10:05:03 +0000] "GET /a.png HTTP/1.1" 200 203023 '

@@ -14,9 +14,9 @@ from ingest.config import ConfigError, Stream, load_streams
 from ingest.contract import DB2_DDL_COMMAND, DB2_DDL_FILE, db2_quoted, db2_raw_ddl, file_columns
 from ingest.contract import main as contract_main
 from ingest.warehouse import AUDIT_COLUMNS
+from softcart.core.settings import load_settings
+from softcart.lake.export.raw_zone import RAW_FILES
 from softcart.load.file_inputs import FILE_INPUTS
-from softcart.settings import load_settings
-from spark.export.raw_zone import RAW_FILES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -104,7 +104,7 @@ def arrow_type(type_: str) -> pa.DataType:
 
 
 def test_lake_raw_zone_schemas_are_the_file_streams_columns(streams: list[Stream]) -> None:
-    """spark/export/raw_zone.py types the landed files it copies to the lake as streams.yml does."""
+    """softcart/lake/export/raw_zone.py types the landed files it copies to the lake as streams.yml does."""
     by_file = {s.source: s for s in streams if s.kind == "file"}
     assert RAW_FILES, "the lake's raw zone copies no file"
     for spec in RAW_FILES:
@@ -113,7 +113,7 @@ def test_lake_raw_zone_schemas_are_the_file_streams_columns(streams: list[Stream
             [(c.name, arrow_type(c.type)) for c in stream.columns if c.name in file_columns(stream)]
         )
         assert spec.schema == expected, (
-            f"spark/export/raw_zone.py {spec.file_name}: {spec.schema} is not {stream.target} of"
+            f"softcart/lake/export/raw_zone.py {spec.file_name}: {spec.schema} is not {stream.target} of"
             f" ingest/streams.yml ({expected})"
         )
 

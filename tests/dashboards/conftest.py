@@ -14,7 +14,7 @@ import pytest
 from dashboard_page import Console, Dashboard
 from playwright.sync_api import Browser, ConsoleMessage, sync_playwright
 
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

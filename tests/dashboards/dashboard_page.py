@@ -10,7 +10,7 @@ import dashboard_marts as marts_fixture
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 

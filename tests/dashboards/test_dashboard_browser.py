@@ -13,7 +13,7 @@ import dashboard_marts as marts_fixture
 from dashboard_page import Dashboard, query
 
 from dashboards.cli import main
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 CHARTS = ("monthly", "category", "item", "country")
 ALL = "all"

@@ -13,7 +13,7 @@ import pytest
 from dashboards.cli import main
 from dashboards.serve import make_server
 from dashboards.site import embed_json, render_index, write_site
-from softcart.settings import Settings, load_settings
+from softcart.core.settings import Settings, load_settings
 
 
 def test_missing_marts_fail_with_a_clear_message(

@@ -11,7 +11,7 @@ from pathlib import Path
 from dashboard_page import Dashboard
 
 from dashboards.cli import main as dashboard_main
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 
 def course_figures(path: Path) -> tuple[dict[int, Decimal], dict[str, Decimal], dict[int, Decimal]]:
@@ -34,8 +34,8 @@ def test_course_charts_through_load_ingest_dbt(
     isolated: Settings, capstone: Path, tmp_path: Path, dashboard: Dashboard
 ) -> None:
     from ingest.cli import main as ingest_main
-    from softcart.dbt_runner import run_dbt
     from softcart.load.cli import main as load_main
+    from softcart.warehouse.dbt_runner import run_dbt
 
     dataset = tmp_path / "dataset"
     dataset.mkdir()

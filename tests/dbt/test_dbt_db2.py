@@ -11,8 +11,8 @@ import pytest
 import sqlfluff
 from sqlfluff.api.simple import APIParsingError
 
-from softcart.dbt_runner import run_dbt, target_dir
-from softcart.settings import Settings, load_settings
+from softcart.core.settings import Settings, load_settings
+from softcart.warehouse.dbt_runner import run_dbt, target_dir
 
 MODELS = (
     "staging/mysql_sales/stg_mysql_sales__sales",

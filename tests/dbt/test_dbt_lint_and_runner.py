@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from softcart.dbt_runner import dbt_command, dbt_env
-from softcart.settings import Settings, load_settings
+from softcart.core.settings import Settings, load_settings
+from softcart.warehouse.dbt_runner import dbt_command, dbt_env
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -16,11 +16,11 @@ import expected_reports as expected  # tests/dbt/ is on sys.path (rootdir-less t
 import psycopg
 import pytest
 
-from softcart.dbt_runner import docs, read_run_results, run_dbt, target_dir
+from softcart.core.settings import Settings
 from softcart.generate import generate_dataset
-from softcart.raw_loader import create_raw_tables, document_id, load_dataset
-from softcart.settings import Settings
-from softcart.warehouse_build import incremental_plan
+from softcart.warehouse.build_plan import incremental_plan
+from softcart.warehouse.dbt_runner import docs, read_run_results, run_dbt, target_dir
+from softcart.warehouse.raw_loader import create_raw_tables, document_id, load_dataset
 
 SCALE = 0.002  # 2,000 OLTP sales, 2,000 FactSales.csv rows, ~500 ecommerce.csv rows
 SEED = 11

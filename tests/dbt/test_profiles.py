@@ -1,4 +1,4 @@
-"""profiles/profiles.yml resolves the warehouse exactly as softcart/settings.py does.
+"""profiles/profiles.yml resolves the warehouse exactly as softcart/core/settings.py does.
 
 Plain ``dbt`` (``cd dbt_project && dbt build --profiles-dir ../profiles``) and ``softcart dbt`` must
 reach the same PostgreSQL for every environment: the profile parses ``SOFTCART_POSTGRES_URL`` (or
@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from softcart.dbt_runner import dbt_executable
-from softcart.settings import load_settings
+from softcart.core.settings import load_settings
+from softcart.warehouse.dbt_runner import dbt_executable
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -154,7 +154,7 @@ def test_settings_made_in_code_reach_the_profile(tmp_path: Path) -> None:
     """Settings whose connection differs from their environment (dataclasses.replace) still win."""
     import dataclasses
 
-    from softcart.dbt_runner import dbt_env
+    from softcart.warehouse.dbt_runner import dbt_env
 
     base = load_settings({"SOFTCART_DATA_DIR": str(tmp_path), "SOFTCART_POSTGRES_PORT": "25999"})
     assert render_target(dbt_env(base))["dbname"] == "softcart"

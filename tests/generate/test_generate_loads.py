@@ -9,9 +9,9 @@ from typing import Any
 import pymongo
 import pymysql
 
+from softcart.core.settings import Settings
 from softcart.generate import generate_dataset
 from softcart.load.cli import main as load_main
-from softcart.settings import Settings
 
 
 def mysql_rows(settings: Settings, sql: str) -> list[tuple[Any, ...]]:

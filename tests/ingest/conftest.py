@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from ingest_helpers import land, load_course_dump
 
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import psycopg
 import pymongo
 import pymysql
 
-from softcart.settings import Settings, load_settings
+from softcart.core.settings import Settings, load_settings
 
 SALES_COLUMNS = ("rowid", "product_id", "customer_id", "price", "quantity", "timestamp")
 

@@ -22,7 +22,7 @@ from ingest_helpers import (
 )
 
 from ingest.cli import reconcile
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 STREAMS = ("-s", "mysql_sales__sales_data", "-s", "mongo_catalog__electronics")
 

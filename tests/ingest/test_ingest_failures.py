@@ -18,7 +18,7 @@ from ingest_helpers import (
 
 from ingest.cli import reconcile
 from ingest.runs import last_runs
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 
 def test_new_mysql_column_and_new_mongo_key(isolated: Settings) -> None:

@@ -17,7 +17,7 @@ from ingest_helpers import (
 )
 
 from ingest.cli import reconcile
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 
 def _rejects(settings: Settings, stream: str) -> list[tuple[Any, ...]]:

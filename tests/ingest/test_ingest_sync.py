@@ -24,7 +24,7 @@ from ingest_helpers import (
 
 from ingest.cli import reconcile
 from ingest.runs import last_runs
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 SALES = "mysql_sales__sales_data"
 

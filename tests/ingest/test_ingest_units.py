@@ -10,7 +10,7 @@ from ingest.config import Column, ConfigError, load_streams, select_streams
 from ingest.sources.csv_file import checker, normalise_header
 from ingest.sources.mongo import type_error
 from ingest.sources.mysql import LineSplitter, unescape
-from softcart.settings import load_settings
+from softcart.core.settings import load_settings
 
 NAMES = ["rowid", "note", "timestamp"]
 

@@ -13,8 +13,8 @@ import pymongo
 import pymysql
 from rich.console import Console
 
+from softcart.core.settings import Settings
 from softcart.load.cli import Loaded, load_dataset
-from softcart.settings import Settings
 
 
 def mysql_rows(settings: Settings, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -100,8 +100,8 @@ def source_settings(stack: Settings, data_dir: Path) -> Settings:
     the loader does not use it), with the source schemas applied."""
     import uuid
 
+    from softcart.core.settings import load_settings
     from softcart.load.bootstrap import apply_source_schemas
-    from softcart.settings import load_settings
 
     name = "tl_" + uuid.uuid4().hex[:10]
     env = dict(stack.env)

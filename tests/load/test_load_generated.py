@@ -7,8 +7,8 @@ from pathlib import Path
 
 from load_helpers import load, mongo_collection, mysql_rows
 
+from softcart.core.settings import Settings
 from softcart.generate import generate_dataset
-from softcart.settings import Settings
 
 
 def test_generated_dataset_loads_with_every_row(isolated: Settings, tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from load_helpers import DatasetMaker, load
 
+from softcart.core.settings import Settings, load_settings
 from softcart.load.errors import LoadError
-from softcart.settings import Settings, load_settings
 
 
 def _offline(tmp_path: Path) -> Settings:

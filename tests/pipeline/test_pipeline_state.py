@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from snapshots import sources_snapshot, warehouse_snapshot
 
-from softcart.connections import mysql_connect, postgres_connect
-from softcart.settings import Settings, load_settings
+from softcart.core.connections import mysql_connect, postgres_connect
+from softcart.core.settings import Settings, load_settings
 
 # a stack of its own, beside the suite's (tests/conftest.py uses 23306/25432/27117 + the offset)
 OWN_PORTS = {"MYSQL": 23356, "POSTGRES": 25482, "MONGO": 27167}

@@ -6,8 +6,8 @@ import json
 import subprocess
 import sys
 
-from softcart.connections import mysql_connect
-from softcart.settings import Settings
+from softcart.core.connections import mysql_connect
+from softcart.core.settings import Settings
 
 
 def _run(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
@@ -65,7 +65,7 @@ def _spark_reports_equal_dbt_reports(settings: Settings) -> None:
     row: the same reports computed twice must agree, so neither can drift from the other."""
     import pyarrow.parquet as pq
 
-    from softcart.connections import postgres_connect
+    from softcart.core.connections import postgres_connect
     from spark.jobs.sales import AGGREGATES, RESULTS
 
     results = settings.data_dir / "lake" / "results" / RESULTS

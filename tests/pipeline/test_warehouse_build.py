@@ -1,4 +1,4 @@
-"""The pipeline's choice of dbt build (softcart/warehouse_build.py): full, incremental or nothing,
+"""The pipeline's choice of dbt build (softcart/warehouse/build_plan.py): full, incremental or nothing,
 decided from real ingest runs against the test servers."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from ingest.cli import main as ingest_main
-from softcart.connections import mysql_connect
-from softcart.settings import Settings
-from softcart.warehouse_build import (
+from softcart.core.connections import mysql_connect
+from softcart.core.settings import Settings
+from softcart.warehouse.build_plan import (
     INCREMENTAL_PGOPTIONS,
     TEST_SCOPE_ENV,
     plan_build,

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from standalone import Ports, StandaloneCluster, listeners
 
-from softcart.settings import Settings, load_settings
+from softcart.core.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -88,7 +88,7 @@ def warehouse(empty_warehouse: Settings, marts: marts_data.Marts) -> Settings:
 @pytest.fixture(scope="session")
 def exported(stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[marts_data.Exported]:
     """One warehouse with the small marts, exported once, shared by the Spark job tests (read-only)."""
-    from spark.export import run_export
+    from softcart.lake.export import run_export
 
     settings = fresh_warehouse(stack, tmp_path_factory.mktemp("spark-exported"))
     marts = marts_data.build()

@@ -17,8 +17,8 @@ from typing import Any
 
 import psycopg
 
-from softcart.settings import PROJECT_ROOT, Settings
-from spark.export import ExportResult
+from softcart.core.settings import PROJECT_ROOT, Settings
+from softcart.lake.export import ExportResult
 
 DDL = """
 create schema if not exists marts;

@@ -17,9 +17,9 @@ import marts_data
 import pyarrow.parquet as pq
 from standalone import HOST, QUICK_JVM, StandaloneCluster, listeners
 
-from softcart.settings import PROJECT_ROOT
+from softcart.core.settings import PROJECT_ROOT
+from softcart.lake.store import Lake
 from spark.jobs import sales
-from spark.lake import Lake
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

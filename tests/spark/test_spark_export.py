@@ -14,9 +14,9 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from softcart.settings import Settings
-from spark.export import main, run_export
-from spark.export.raw_zone import RAW_FILES, RawFileError, read_raw_file
+from softcart.core.settings import Settings
+from softcart.lake.export import main, run_export
+from softcart.lake.export.raw_zone import RAW_FILES, RawFileError, read_raw_file
 
 
 class SimulatedCrash(BaseException):

@@ -18,12 +18,12 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from softcart.settings import PROJECT_ROOT, load_settings
+from softcart.core.settings import PROJECT_ROOT, load_settings
+from softcart.lake.export.atomic import write_whole
+from softcart.lake.export.raw_zone import RAW_FILES, read_raw_file
+from softcart.lake.store import Lake
 from spark.cli import main as analyze
-from spark.export.atomic import write_whole
-from spark.export.raw_zone import RAW_FILES, read_raw_file
 from spark.jobs import forecast, sales, search_terms
-from spark.lake import Lake
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from spark.lake import Lake
+from softcart.lake.store import Lake
 
 
 def test_local_path_and_file_url_are_the_same_lake(tmp_path: Path) -> None:

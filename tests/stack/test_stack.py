@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from softcart.settings import Settings, load_settings
+from softcart.core.settings import Settings, load_settings
 from softcart.stack.commands import service_status, start_all
 from softcart.stack.servers import StackError, _which, servers
 

@@ -1,6 +1,6 @@
 {{ config(materialized='view') }}
 -- The sales facts with their dimensions' attributes, one wide row per sale line: what the Parquet
--- lake's `sales` table holds (`softcart export` selects from this view, spark/export/tables.py).
+-- lake's `sales` table holds (`softcart export` selects from this view, softcart/lake/export/tables.py).
 -- Partitioned in the lake by the sale's calendar `year` and `month` (-1 when the date is unknown),
 -- which come last. `amount_cents` (amount x 100 as a bigint) lets Spark add money exactly and fast:
 -- its sums of decimal(18, 2) overflow into Java BigDecimal, several times slower (docs/spark.md).

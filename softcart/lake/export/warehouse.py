@@ -16,9 +16,9 @@ import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from softcart.connections import postgres_connect
-from softcart.settings import Settings
-from spark.export.tables import LakeTable
+from softcart.core.connections import postgres_connect
+from softcart.core.settings import Settings
+from softcart.lake.export.tables import LakeTable
 
 # PostgreSQL type oid -> Arrow type; anything else leaves as text
 _ARROW_TYPES: dict[int, pa.DataType] = {

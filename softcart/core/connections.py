@@ -1,11 +1,11 @@
 """Connections to the servers (MySQL and MongoDB sources, the PostgreSQL warehouse), built from
-:class:`~softcart.settings.Settings` only: the one place that turns settings into connections."""
+:class:`~softcart.core.settings.Settings` only: the one place that turns settings into connections."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 if TYPE_CHECKING:
     import psycopg

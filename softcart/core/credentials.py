@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 
 def _read_secrets(settings: Settings) -> dict[str, str]:

@@ -33,7 +33,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 # the scope of the big tables' data tests on an incremental build (dbt_project/macros/test_scope.sql)
 TEST_SCOPE_ENV = "SOFTCART_DBT_TEST_SCOPE"
@@ -95,7 +95,7 @@ def read_log(settings: Settings) -> WarehouseLog:
     """One connection: the build record and the ingest runs after the ingest run it covered."""
     import psycopg
 
-    from softcart.connections import postgres_connect
+    from softcart.core.connections import postgres_connect
 
     with postgres_connect(settings, "softcart-warehouse-build") as conn:
         try:
@@ -183,7 +183,7 @@ def incremental_plan(sources: list[str], since: str, ingest_run_id: int | None =
 
 def record_build(settings: Settings, plan: BuildPlan, dbt_invocation_id: str | None = None) -> None:
     """After dbt exited 0: remember in the warehouse what it now covers."""
-    from softcart.connections import postgres_connect
+    from softcart.core.connections import postgres_connect
 
     with postgres_connect(settings, "softcart-warehouse-build") as conn:
         conn.execute(

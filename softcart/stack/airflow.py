@@ -28,7 +28,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from softcart.settings import Settings
+from softcart.core.settings import Settings
 
 DEFAULT_PORT = 8081
 PASSWORD_FILE = "simple_auth_manager_passwords.json.generated"
@@ -137,7 +137,7 @@ def dbt_profile_env(settings: Settings) -> dict[str, str]:
     """The variables of dbt's process beyond the settings' own (``SOFTCART_DBT_*``; the connection
     of settings made in code), for plain ``dbt`` run by hand in Airflow's environment: the profile
     reads ``SOFTCART_POSTGRES_*``. The DAG's tasks run ``softcart``, which sets them itself."""
-    from softcart.dbt_runner import dbt_env
+    from softcart.warehouse.dbt_runner import dbt_env
 
     return {
         key: value

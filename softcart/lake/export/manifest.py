@@ -20,7 +20,7 @@ from typing import Any
 
 import pyarrow.fs as pafs
 
-from spark.lake import Lake
+from softcart.lake.store import Lake
 
 MANIFESTS = "manifests"
 LATEST = "latest.json"

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from spark.lake import Lake
+from softcart.lake.store import Lake
 
 STAGING = "_staging"
 TRASH = "_trash"

@@ -6,7 +6,7 @@
 
 Incremental: each partition's row count and checksum are computed in PostgreSQL (one consistent
 snapshot) and compared with the previous manifest; only partitions that differ (or are missing from
-the lake) are read and rewritten, each written aside and swapped in (:mod:`spark.export.atomic`).
+the lake) are read and rewritten, each written aside and swapped in (:mod:`softcart.lake.export.atomic`).
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from softcart.settings import Settings
-from spark.export import manifest as manifests
-from spark.export.atomic import Hook, PartitionWriter, clean_leftovers, remove_partition, write_whole
-from spark.export.raw_zone import RAW_FILES, RawFileError, file_checksum, read_raw_file
-from spark.export.tables import MART_TABLES, REQUIRED_RELATIONS, LakeTable
-from spark.export.warehouse import (
+from softcart.core.settings import Settings
+from softcart.lake.export import manifest as manifests
+from softcart.lake.export.atomic import Hook, PartitionWriter, clean_leftovers, remove_partition, write_whole
+from softcart.lake.export.raw_zone import RAW_FILES, RawFileError, file_checksum, read_raw_file
+from softcart.lake.export.tables import MART_TABLES, REQUIRED_RELATIONS, LakeTable
+from softcart.lake.export.warehouse import (
     MartsMissing,
     TypedQuery,
     check_relations,
@@ -41,7 +41,7 @@ from spark.export.warehouse import (
     stream_batches,
     typed_query,
 )
-from spark.lake import Lake
+from softcart.lake.store import Lake
 
 
 @dataclass

@@ -19,7 +19,7 @@ from ingest.config import Stream, load_streams
 from ingest.contract import file_columns
 from ingest.sources.csv_file import LINE_COLUMN
 from ingest.warehouse import create_raw_table
-from softcart.settings import Settings, load_settings
+from softcart.core.settings import Settings, load_settings
 
 
 def _streams(settings: Settings | None) -> list[Stream]:

@@ -3,7 +3,7 @@
 ``softcart dbt build`` == ``dbt build --project-dir dbt_project --profiles-dir profiles`` in the
 environment the settings were read from: ``profiles/profiles.yml`` resolves ``SOFTCART_POSTGRES_URL``
 / ``SOFTCART_POSTGRES_PORT`` / ``SOFTCART_POSTGRES_DATABASE`` exactly as
-:func:`softcart.settings.load_settings` does (tests/dbt/test_profiles.py holds them together), so
+:func:`softcart.core.settings.load_settings` does (tests/dbt/test_profiles.py holds them together), so
 plain ``dbt`` and ``softcart dbt`` reach the same warehouse. dbt runs as a subprocess: its global
 state (flags, adapters, logging) never leaks into the caller, and the environment it needs is
 passed explicitly instead of being written into ``os.environ``.
@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from softcart.settings import Settings, load_settings
+from softcart.core.settings import Settings, load_settings
 
 # dbt sub-commands that take --project-dir / --profiles-dir / --target
 _PROJECT_COMMANDS = frozenset(

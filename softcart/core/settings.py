@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 DEFAULT_PORTS = {"mysql": 13306, "postgres": 15432, "mongo": 17017}
 SERVICES = ("mysql", "postgres", "mongo")
@@ -109,7 +109,7 @@ class Settings:
     mongo: Url
     # which services the project manages itself (their URL was not set from outside)
     managed: frozenset[str]
-    # read-only accounts used by ingestion (least privilege); see softcart.credentials
+    # read-only accounts used by ingestion (least privilege); see softcart.core.credentials
     mysql_reader_user: str
     mongo_database: str
     mongo_collection: str
