@@ -3,6 +3,7 @@ goes on and counts them."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ingest_helpers import (
@@ -93,3 +94,34 @@ def test_mongo_string_screen_size_and_oversized_document(isolated: Settings) -> 
     assert rejects["huge"].startswith("document is 1,200,")
     assert rejects["huge"].endswith("more than max_document_bytes 1,048,576")
     assert reconcile(isolated) == 0
+
+
+def test_a_nul_character_is_a_reject_never_a_failed_run(isolated: Settings) -> None:
+    """PostgreSQL text and jsonb cannot hold NUL: the row becomes a counted reject whose payload keeps
+    the value with the NUL escaped, and every other row and stream lands."""
+    mysql_exec(
+        isolated,
+        "INSERT INTO customers (customer_id, country) VALUES (1, 'Canada'), (2, CONCAT('Bra', CHAR(0), 'zil'))",
+    )
+    assert ingest(isolated, "mysql_sales__customers") == 0
+    run = last_stream_run(isolated, "mysql_sales__customers")
+    assert (run["rows_written"], run["rows_rejected"]) == (1, 1)
+    [(key, reason, payload, _)] = _rejects(isolated, "mysql_sales__customers")
+    assert key == "2" and reason == "country: text contains a NUL character"
+    assert payload["country"] == "Bra\\u0000zil"
+    assert (
+        pg_one(isolated, "select country from raw.mysql_sales__customers where customer_id = 1") == "Canada"
+    )
+
+
+def test_a_nul_in_a_registered_file_is_a_reject(isolated: Settings, capstone: Path) -> None:
+    lines = (capstone / "DimCountry.csv").read_bytes().split(b"\n")
+    lines[2] = lines[2].replace(b"Australia", b"Austr\x00alia")
+    isolated.landing_dir.mkdir(parents=True, exist_ok=True)
+    (isolated.landing_dir / "DimCountry.csv").write_bytes(b"\n".join(lines))
+    assert ingest(isolated, "files__dim_country") == 0
+    run = last_stream_run(isolated, "files__dim_country")
+    assert run["rows_rejected"] == 1 and run["rows_written"] == 55
+    [(_, reason, payload, _)] = _rejects(isolated, "files__dim_country")
+    assert reason == "DimCountry.csv:3: country: 'Austr\\x00alia' contains a NUL character"
+    assert payload == {"countryid": "2", "country": "Austr\\u0000alia"}
