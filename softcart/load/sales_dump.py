@@ -3,6 +3,12 @@
 The dump is never executed: its ``CREATE TABLE`` carries a MySQL 8 collation MariaDB rejects and its
 ``DROP``/``CREATE``/``ALTER`` would replace our schema. Only the rows of its ``INSERT INTO sales_data``
 statements are taken, checked value by value, and bulk-loaded keeping their ``rowid``.
+
+Everything between those statements is read by a small SQL tokenizer (quotes, ``--``/``#`` and
+``/* */`` comments, ``;``): it must be statements a dump holds (SET, CREATE, DROP, ALTER, LOCK,
+COMMIT, ...), each starting on a line of its own. So a ``;`` inside the data, which would end an
+INSERT early and leave its remaining rows outside any statement, and a statement injected after a
+row (``...); DROP TABLE sales_data; --``) are errors naming the line, never rows silently dropped.
 """
 
 from __future__ import annotations
@@ -38,6 +44,85 @@ def _fast_tuple(columns: tuple[str, ...]) -> re.Pattern[str]:
 
 
 Progress = Callable[[int], None]
+
+# the statements a dump holds besides its INSERTs (mysqldump, phpMyAdmin); none is ever executed
+DUMP_STATEMENTS = frozenset(
+    {"SET", "START", "BEGIN", "COMMIT", "CREATE", "DROP", "ALTER", "LOCK", "UNLOCK", "USE", "DELIMITER"}
+)
+
+
+def _statements(text: str, start: int, end: int) -> list[tuple[int, str]]:
+    """The statements in ``text[start:end]`` (offset of each, its text without comments), split on
+    ``;`` outside quotes and comments."""
+    found: list[tuple[int, str]] = []
+    parts: list[str] = []
+    begin: int | None = None
+    i = start
+    while i < end:
+        ch = text[i]
+        if ch == "-" and text.startswith("--", i) and (i + 2 >= end or text[i + 2] in " \t\r\n"):
+            i = text.find("\n", i)
+            i = end if i < 0 or i > end else i
+            continue
+        if ch == "#":
+            i = text.find("\n", i)
+            i = end if i < 0 or i > end else i
+            continue
+        if ch == "/" and text.startswith("/*", i):
+            close = text.find("*/", i + 2)
+            i = end if close < 0 or close + 2 > end else close + 2
+            continue
+        if ch == ";":
+            if begin is not None:
+                found.append((begin, "".join(parts).strip()))
+            parts, begin = [], None
+            i += 1
+            continue
+        if ch in "'\"`":
+            j = i + 1
+            while j < end and text[j] != ch:
+                j += 2 if text[j] == "\\" else 1
+            if begin is None:
+                begin = i
+            parts.append(text[i : j + 1])
+            i = j + 1
+            continue
+        if not ch.isspace() and begin is None:
+            begin = i
+        parts.append(ch)
+        i += 1
+    if begin is not None:
+        found.append((begin, "".join(parts).strip()))
+    return found
+
+
+def _check_between(name: str, text: str, start: int, end: int, line_at: Callable[[int], int]) -> None:
+    """What lies between two INSERTs (or before the first, after the last): dump statements only."""
+    for offset, statement in _statements(text, start, end):
+        line = line_at(offset)
+        if statement.startswith("("):
+            raise located(
+                name,
+                line,
+                None,
+                f"a row outside any INSERT statement: {statement[:40]!r} (did a ';' in the data end the INSERT early?)",
+            )
+        word = statement.split(None, 1)[0].upper() if statement else ""
+        if word not in DUMP_STATEMENTS:
+            raise located(
+                name, line, None, f"unexpected statement {statement[:40]!r} in a dump of sales_data"
+            )
+
+
+def _check_rest_of_line(name: str, text: str, pos: int, line: int) -> None:
+    """After an INSERT's closing ``;`` a dump starts a new line: anything but a comment there is a
+    statement smuggled in behind the data."""
+    eol = text.find("\n", pos)
+    rest = _statements(text, pos, len(text) if eol < 0 else eol)
+    if rest:
+        raise located(
+            name, line, None, f"{rest[0][1][:40]!r} after the end of the INSERT statement, on the same line"
+        )
 
 
 @dataclass(frozen=True)
@@ -93,6 +178,11 @@ def _check(name: str, line: int, columns: tuple[str, ...], values: list[str | No
             check_int(name, line, column, value)
 
 
+def _after_semicolon(text: str, row: re.Match[str]) -> int:
+    """The offset just after a row's closing ``;`` (the row's match also took the blanks after it)."""
+    return text.index(";", row.start(row.lastindex or 0)) + 1
+
+
 def parse_sales_dump(path: Path, progress: Progress | None = None, name: str | None = None) -> SalesDump:
     name = name or path.name
     try:
@@ -117,6 +207,7 @@ def parse_sales_dump(path: Path, progress: Progress | None = None, name: str | N
 
     while True:
         statement = _INSERT.search(text, pos)
+        _check_between(name, text, pos, statement.start() if statement else len(text), line_at)
         if statement is None:
             break
         at = line_at(statement.start())
@@ -149,6 +240,7 @@ def parse_sales_dump(path: Path, progress: Progress | None = None, name: str | N
                         progress(50_000)
                     pos = quick.end()
                     if groups[-1] == ";":
+                        _check_rest_of_line(name, text, _after_semicolon(text, quick), row_line)
                         break
                     continue
             row = _TUPLE.match(text, pos)
@@ -179,6 +271,7 @@ def parse_sales_dump(path: Path, progress: Progress | None = None, name: str | N
                 progress(50_000)
             pos = row.end()
             if row.group(2) == ";":
+                _check_rest_of_line(name, text, _after_semicolon(text, row), row_line)
                 break
     if columns is None:
         raise LoadError(f"{name}: no INSERT INTO sales_data statement (empty dump?)")

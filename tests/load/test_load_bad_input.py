@@ -107,6 +107,28 @@ BAD_CASES: dict[str, tuple[dict[str, str], str]] = {
         r"sales\.sql:3: field 'quantity': 3 values, expected 4",
     ),
     "sales.sql with no rows": ({"sales__sql": "-- nothing here\nCOMMIT;\n"}, r"sales\.sql: no INSERT INTO"),
+    # a ';' inside the data ends the INSERT early: its remaining rows were silently dropped
+    "sales.sql with a stray semicolon": (
+        {
+            "sales__sql": "INSERT INTO `sales_data` (`rowid`, `product_id`, `customer_id`, `quantity`) VALUES\n"
+            "(104, 8972, 58516,  5);\n(105, 7905, 59794,  2),\n(106, 6295, 86874,  2);\n"
+        },
+        r"sales\.sql:3: a row outside any INSERT statement: '\(105, 7905",
+    ),
+    "sales.sql with a statement injected after a row": (
+        {
+            "sales__sql": "INSERT INTO `sales_data` (`rowid`, `product_id`, `customer_id`, `quantity`) VALUES\n"
+            "(104, 8972, 58516,  5),\n(100600, 1, 2, 3); DROP TABLE sales_data; -- ,\n(105, 7905, 59794,  2);\n"
+        },
+        r"sales\.sql:3: 'DROP TABLE sales_data' after the end of the INSERT statement, on the same line",
+    ),
+    "sales.sql with a statement no dump holds": (
+        {
+            "sales__sql": "INSERT INTO `sales_data` (`rowid`, `product_id`, `customer_id`, `quantity`) VALUES\n"
+            "(104, 8972, 58516,  5);\nGRANT ALL ON *.* TO 'x';\nCOMMIT;\n"
+        },
+        r"sales\.sql:3: unexpected statement \"GRANT ALL ON \*\.\* TO 'x'\" in a dump of sales_data",
+    ),
 }
 
 
