@@ -24,6 +24,24 @@ class CatalogLines:
     lines: list[int]
 
 
+class DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict, refusing a key given twice (json keeps the last one silently)."""
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKey(key)
+            seen.add(key)
+    return document
+
+
 def parse_catalog(path: Path, progress: Progress | None = None, name: str | None = None) -> CatalogLines:
     text = read_lines(path, name)
     name = text.name
@@ -33,9 +51,13 @@ def parse_catalog(path: Path, progress: Progress | None = None, name: str | None
         if not line.strip():
             raise located(name, lineno, None, "empty line (expected one JSON object a line)")
         try:
-            document = json_util.loads(line) if '"$' in line else json.loads(line)
+            document = json.loads(line, object_pairs_hook=_unique_keys)
+            if '"$' in line:  # MongoDB extended JSON ({"$oid": ...}): bson's reader gives the types
+                document = json_util.loads(line)
         except json.JSONDecodeError as exc:
             raise located(name, lineno, None, f"not JSON (column {exc.colno}: {exc.msg})") from None
+        except DuplicateKey as exc:
+            raise located(name, lineno, exc.key, "the key appears twice in the document") from None
         except ValueError as exc:
             raise located(name, lineno, None, f"not JSON: {exc}") from None
         if not isinstance(document, dict):

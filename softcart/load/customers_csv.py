@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from softcart.load.errors import located
+from softcart.load.file_inputs import csv_records
 from softcart.load.sales_csv import check_int
 from softcart.load.textfile import normalize_header, read_lines
 
@@ -24,7 +25,7 @@ class CustomersCsv:
 def parse_customers_csv(path: Path, name: str | None = None) -> CustomersCsv:
     text = read_lines(path, name)
     name = text.name
-    records = list(csv.reader(text.lines))
+    records = list(csv_records(csv.reader(text.lines), name))
     if normalize_header(records[0]) != list(COLUMNS):
         raise located(name, 1, None, f"header {','.join(records[0])!r}, expected {','.join(COLUMNS)}")
     if len(records) == 1:

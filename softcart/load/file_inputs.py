@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from softcart.load.errors import located
 from softcart.load.textfile import normalize_header, read_lines
@@ -42,6 +44,19 @@ class FileInput:
     rows: int  # data rows (lines without the header)
 
 
+def csv_records(reader: Any, name: str) -> Iterator[list[str]]:
+    """The reader's records; its own errors (a field over the csv module's limit, a NUL byte) become
+    ``file:line: problem`` instead of a traceback."""
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise located(name, reader.line_num, None, f"unreadable CSV: {exc}") from None
+        yield record
+
+
 def check_file_input(path: Path, name: str | None = None) -> FileInput:
     """The file is UTF-8, not empty, has its header and the same number of fields on every line."""
     name = name or path.name
@@ -54,7 +69,7 @@ def check_file_input(path: Path, name: str | None = None) -> FileInput:
     if normalize_header(header) != list(expected):
         raise located(name, 1, None, f"header {','.join(header)!r}, expected {','.join(expected)}")
     rows = 0
-    for record in reader:
+    for record in csv_records(reader, name):
         lineno = reader.line_num
         if len(record) != len(expected):
             field = expected[len(record)] if len(record) < len(expected) else None

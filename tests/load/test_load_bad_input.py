@@ -61,6 +61,18 @@ BAD_CASES: dict[str, tuple[dict[str, str], str]] = {
     ),
     "empty oltpdata": ({"oltpdata__csv": ""}, r"oltpdata\.csv: empty file"),
     "empty catalog": ({"catalog__json": "\n"}, r"catalog\.json: empty file"),
+    "catalog document with a key twice": (
+        {"catalog__json": CATALOG + '\n{"type": "laptop", "model": "a2", "type": "smart phone"}'},
+        r"catalog\.json:3: field 'type': the key appears twice in the document",
+    ),
+    "searchterms.csv with a 10 MB field": (
+        {
+            "searchterms__csv": "day,month,year,searchterm\n12,11,2021,laptop\n12,11,2021,"
+            + "x" * 10_000_000
+            + "\n"
+        },
+        r"searchterms\.csv:3: unreadable CSV: field larger than field limit",
+    ),
     "catalog line not JSON (with a good oltpdata)": (
         {"oltpdata__csv": OLTP, "catalog__json": _replace_line(CATALOG, 2, '{"type": "laptop", "model": ')},
         r"catalog\.json:2: not JSON",
