@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from softcart.load.errors import located
+from softcart.load.errors import Defects, located
 from softcart.load.textfile import normalize_header, read_lines
 
 # file name -> expected header (None: a plain text file with no header): the file streams' columns
@@ -69,6 +69,7 @@ def check_file_input(path: Path, name: str | None = None) -> FileInput:
     if normalize_header(header) != list(expected):
         raise located(name, 1, None, f"header {','.join(header)!r}, expected {','.join(expected)}")
     rows = 0
+    defects = Defects(name)
     for record in csv_records(reader, name):
         lineno = reader.line_num
         if len(record) != len(expected):
@@ -76,8 +77,9 @@ def check_file_input(path: Path, name: str | None = None) -> FileInput:
             problem = f"{len(record)} fields, expected {len(expected)}"
             if field:
                 problem += " (truncated?)"
-            raise located(name, lineno, field, problem)
+            defects.add(located(name, lineno, field, problem))
         rows += 1
+    defects.raise_if_any()
     if rows == 0:
         raise located(name, None, None, "empty file (a header and no rows)")
     return FileInput(path=path, rows=rows)

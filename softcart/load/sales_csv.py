@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from softcart.load.errors import located
+from softcart.load.errors import Defects, LoadError, located
 from softcart.load.textfile import TextLines, normalize_header, read_lines
 
 COLUMNS = ("product_id", "customer_id", "price", "quantity", "timestamp")
@@ -76,7 +76,7 @@ def _diagnose(name: str, lineno: int, line: str) -> None:
 
 
 def parse_sales_csv(path: Path, progress: Progress | None = None, name: str | None = None) -> SalesCsv:
-    """Check every line; raise a :class:`LoadError` naming file, line and field on the first bad one."""
+    """Check every line; raise a :class:`LoadError` naming file, line and field of every bad one."""
     text = read_lines(path, name)
     name = text.name
     lines = text.lines
@@ -87,19 +87,24 @@ def parse_sales_csv(path: Path, progress: Progress | None = None, name: str | No
     fast = _FAST.fullmatch
     iso = datetime.fromisoformat
     step = 50_000
+    defects = Defects(name)
     for index in range(start, len(lines)):
         line = lines[index]
         m = fast(line)
-        if m is None:
-            _diagnose(name, index + 1, line)
-            # valid but outside the fast pattern (e.g. a 10-digit id): _diagnose checked every field
-            continue
         try:
-            iso(m.group(5))
-        except ValueError:
-            check_timestamp(name, index + 1, "timestamp", m.group(5))
+            if m is None:
+                _diagnose(name, index + 1, line)
+                # valid but outside the fast pattern (e.g. a 10-digit id): _diagnose checked every field
+                continue
+            try:
+                iso(m.group(5))
+            except ValueError:
+                check_timestamp(name, index + 1, "timestamp", m.group(5))
+        except LoadError as exc:
+            defects.add(exc)
         if progress is not None and index % step == 0 and index:
             progress(step)
     if progress is not None:
         progress(len(lines) % step)
+    defects.raise_if_any()
     return SalesCsv(path=path, text=text, has_header=has_header, rows=len(lines) - start)

@@ -245,3 +245,36 @@ def test_main_prints_the_error_and_returns_1(
     out = " ".join(capsys.readouterr().out.split())
     assert "load failed: oltpdata.csv:2: field 'price': 'abc' is not a number" in out
     assert main(loaded_baseline, make_dataset(oltpdata__csv=OLTP), replace=False) == 0
+
+
+def test_every_defect_of_a_file_is_reported(tmp_path: Path) -> None:
+    """Seven bad lines: all seven named (file:line: field: problem), then the count; past the limit the
+    rest are counted, not listed."""
+    from softcart.load.errors import MAX_SHOWN
+    from softcart.load.sales_csv import parse_sales_csv
+
+    good = "6739,76305,230,1,2020-09-05 16:20:03"
+    bad = {
+        2: "6739,76305,2x0,1,2020-09-05 16:20:03",
+        4: "6739,76305,230",
+        5: "P1,76305,230,1,2020-09-05 16:20:03",
+        7: "6739,76305,230,one,2020-09-05 16:20:03",
+        8: "6739,76305,230,1,2020-02-30 16:20:03",
+        9: "",
+        11: "6739,76305,230,1,2020-09-05 16:20:03,9",
+    }
+    path = tmp_path / "oltpdata.csv"
+    path.write_text("\n".join(bad.get(n, good) for n in range(1, 13)) + "\n")
+    with pytest.raises(LoadError) as caught:
+        parse_sales_csv(path)
+    lines = str(caught.value).splitlines()
+    assert [int(line.split(":")[1]) for line in lines[:-1]] == sorted(bad)
+    assert lines[1] == "oltpdata.csv:4: field 'quantity': missing: line has 3 of 5 fields (truncated?)"
+    assert lines[-1] == "oltpdata.csv: 7 defective lines"
+
+    path.write_text("\n".join("x" for _ in range(MAX_SHOWN + 5)) + "\n")
+    with pytest.raises(LoadError) as caught:
+        parse_sales_csv(path)
+    lines = str(caught.value).splitlines()
+    assert len(lines) == MAX_SHOWN + 1
+    assert lines[-1] == f"oltpdata.csv: {MAX_SHOWN + 5} defective lines, the first {MAX_SHOWN} shown"
