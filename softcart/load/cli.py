@@ -123,18 +123,35 @@ def check_dataset(dataset: Path, progress: Progress) -> CheckedDataset:
 def write_dataset(
     settings: Settings, checked: CheckedDataset, replace: bool, progress: Progress
 ) -> list[Loaded]:
-    """Load a checked dataset into every target, all or nothing."""
-    from softcart.load import landing, records
+    """Load a checked dataset into every target, all or nothing; one load at a time."""
     from softcart.load.bootstrap import apply_mongo_schema, apply_mysql_schema
-    from softcart.load.mongo_target import MongoLoad
-    from softcart.load.mysql_target import MysqlLoad
 
     use_mysql = replace or checked.has_mysql
     use_mongo = replace or checked.catalog is not None
-    if use_mysql:
+    if not use_mysql:  # the catalog or the file inputs alone: no MySQL to hold the lock in
+        if use_mongo:
+            apply_mongo_schema(settings)
+        return _write(settings, checked, replace, progress, use_mysql, use_mongo)
+    with load_lock(settings):
         apply_mysql_schema(settings)
-    if use_mongo:
-        apply_mongo_schema(settings)
+        if use_mongo:
+            apply_mongo_schema(settings)
+        remove_leftovers(settings, mongo=use_mongo)
+        return _write(settings, checked, replace, progress, use_mysql, use_mongo)
+
+
+def _write(
+    settings: Settings,
+    checked: CheckedDataset,
+    replace: bool,
+    progress: Progress,
+    use_mysql: bool,
+    use_mongo: bool,
+) -> list[Loaded]:
+    from softcart.load import landing, records
+    from softcart.load.mongo_target import MongoLoad
+    from softcart.load.mysql_target import MysqlLoad
+
     db = settings.mysql.database or "sales"
     loaded: list[Loaded] = []
     mysql: MysqlLoad | None = None
@@ -217,6 +234,53 @@ def write_dataset(
         seconds = share * item.path.stat().st_size
         loaded.append(Loaded(item.path.name, f"landing/{item.path.name}", item.rows, seconds))
     return loaded
+
+
+@contextmanager
+def load_lock(settings: Settings) -> Iterator[None]:
+    """One load at a time into these sources: a MySQL named lock, held by a connection of its own for
+    the whole write (a killed load's lock goes with its connection)."""
+    from softcart.core.connections import mysql_connect, mysql_database
+
+    conn = mysql_connect(settings, with_database=False)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT GET_LOCK(%s, 0)", (f"softcart.load.{mysql_database(settings)}",))
+            row = cur.fetchone()
+        if not row or row[0] != 1:
+            raise LoadError("another `softcart load` is writing these sources; try again when it ends")
+        yield
+    finally:
+        conn.close()
+
+
+def remove_leftovers(settings: Settings, *, mongo: bool) -> None:
+    """The staging tables and collection of a load that was killed (``*__softcart_new``/``_old``):
+    removed before this load starts (safe under :func:`load_lock`: no other load is running)."""
+    from softcart.core.connections import mongo_client, mysql_connect, mysql_database
+    from softcart.load.mongo_target import NEW as MONGO_NEW
+    from softcart.load.mysql_target import NEW, OLD, TABLES
+
+    database = mysql_database(settings)
+    names = [f"{t}{suffix}" for t in TABLES for suffix in (NEW, OLD)]
+    conn = mysql_connect(settings, with_database=False)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s AND table_name IN %s",
+                (database, names),
+            )
+            for (name,) in cur.fetchall():
+                cur.execute(f"DROP TABLE `{database}`.`{name}`")
+    finally:
+        conn.close()
+    if not mongo:
+        return
+    client = mongo_client(settings)
+    try:
+        client[settings.mongo_database].drop_collection(settings.mongo_collection + MONGO_NEW)
+    finally:
+        client.close()
 
 
 def load_dataset(settings: Settings, dataset: Path, *, replace: bool, console: Console) -> list[Loaded]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from load_helpers import DatasetMaker, drop_sources, load, snapshot, source_settings
@@ -278,3 +279,52 @@ def test_every_defect_of_a_file_is_reported(tmp_path: Path) -> None:
     lines = str(caught.value).splitlines()
     assert len(lines) == MAX_SHOWN + 1
     assert lines[-1] == f"oltpdata.csv: {MAX_SHOWN + 5} defective lines, the first {MAX_SHOWN} shown"
+
+
+def test_one_load_at_a_time_and_a_killed_loads_leftovers_go(
+    isolated: Settings, make_dataset: DatasetMaker
+) -> None:
+    """A load holds a lock (a second one is refused with a clear message), and the staging tables and
+    collection a killed load left behind are removed when the next load starts."""
+    from softcart.core.connections import mongo_client, mysql_connect, mysql_database
+    from softcart.load.cli import load_lock
+
+    dataset = make_dataset(oltpdata__csv=OLTP, catalog__json=CATALOG)
+    load(isolated, dataset)
+    with (
+        load_lock(isolated),
+        pytest.raises(LoadError, match="another `softcart load` is writing these sources"),
+    ):
+        load(isolated, dataset)
+
+    conn = mysql_connect(isolated)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("CREATE TABLE sales_data__softcart_new LIKE sales_data")
+            cur.execute("CREATE TABLE customers__softcart_old LIKE customers")
+    finally:
+        conn.close()
+    client: Any = mongo_client(isolated)
+    try:
+        client[isolated.mongo_database].create_collection(isolated.mongo_collection + "__softcart_new")
+    finally:
+        client.close()
+    load(isolated, make_dataset(oltpdata__csv=OLTP, catalog__json=CATALOG.split("\n")[1]))  # both sources
+    conn = mysql_connect(isolated)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s ORDER BY 1",
+                (mysql_database(isolated),),
+            )
+            assert [r[0] for r in cur.fetchall()] == ["customers", "sales_data", "softcart_loads"]
+    finally:
+        conn.close()
+    client = mongo_client(isolated)
+    try:
+        assert (
+            isolated.mongo_collection + "__softcart_new"
+            not in client[isolated.mongo_database].list_collection_names()
+        )
+    finally:
+        client.close()
