@@ -60,22 +60,8 @@
     {{ return(env_var('SOFTCART_DBT_TEST_SCOPE', 'all')) }}
 {%- endmacro %}
 
-{#- A SQL literal of a value read back from the warehouse (a number or a timestamp). -#}
-{% macro softcart_sql_literal(value) -%}
-    {%- if value is number -%}
-        {{ return(value | string) }}
-    {%- endif -%}
-    {{ return("cast('" ~ value ~ "' as timestamp)") }}
-{%- endmacro %}
-
-{#- The greatest `column` of `relation`: a literal when a warehouse answers (the planner then reads
-    the batch through an index: raw's BRIN on the run id, the fact's on dbt_updated_at; NULL, which
-    matches nothing, for an empty table), else the sub-select (parse, compile, docs). -#}
+{#- The greatest `column` of `relation`: a literal when a warehouse answers (NULL, which matches
+    nothing, for an empty table), else the sub-select (macros/warehouse_value.sql). -#}
 {% macro softcart_latest_value(column, relation) -%}
-    {%- set newest = 'select max(' ~ column ~ ') from ' ~ relation -%}
-    {%- if execute and flags.WHICH not in ['parse', 'compile', 'docs'] -%}
-        {%- set value = run_query(newest).columns[0].values()[0] -%}
-        {{ return('null' if value is none else softcart_sql_literal(value)) }}
-    {%- endif -%}
-    {{ return('(' ~ newest ~ ')') }}
+    {{ return(softcart_warehouse_value('select max(' ~ column ~ ') from ' ~ relation)) }}
 {%- endmacro %}
