@@ -1,48 +1,44 @@
 {#-
-    The rows of `relation` (int_sales_unioned: every source system's sales) that an incremental
-    build of fct_sales (re)computes, per source system:
+    The rows of one source system that an incremental build of fct_sales (re)computes:
 
-      * the rows landed by a later ingestion run than the newest row of that source already in the
-        fact (high-water mark on `ingest_run_id`: one ingest run at a time lands its rows in one
-        transaction, so run ids grow in commit order; a bigint compare, where the landing time
+      * the staging rows landed by a later ingestion run than the newest row of that source already
+        in the fact (high-water mark on `ingest_run_id`: one ingest run at a time lands its rows in
+        one transaction, so run ids grow in commit order; a bigint compare, where the landing time
         would cost a time-zone conversion per raw row), and
       * the older rows whose fact still points at an unknown member (-1) for an attribute that can
         arrive later (a late customer or catalog document): "late-arriving dimension" repair.
 
-    Disjoint branches joined by UNION ALL (not one WHERE with OR): PostgreSQL then runs the repair
-    branch as a hashed semi-join instead of probing a sub-select for every staging row, and reads
-    the unresolved facts through a partial index (softcart_unresolved_facts_index below). Each
-    branch names its source system, so PostgreSQL keeps only that source's arm of the union view
-    and pushes the run-id filter down to the raw table's index. The mark is a literal
-    (softcart_warehouse_value), so the planner sees how few rows pass. On a first or full-refresh
-    build: every row.
+    Two disjoint branches joined by UNION ALL (not one WHERE with OR): PostgreSQL then runs the
+    repair branch as a hashed semi-join instead of probing a sub-select for every staging row, and
+    reads the unresolved facts through a partial index (softcart_unresolved_facts_index below).
+    On a first or full-refresh build: every row.
+
+    `relation`: the staging model; `id_column`: its key (matches fct_sales.source_id as text);
+    `repairable`: the fact's key columns whose -1 may resolve later ([] = none).
 -#}
-{% macro fct_sales_incremental_rows(relation) -%}
+{% macro fct_sales_source_rows(relation, source_system, id_column, repairable) -%}
     {%- if softcart_is_incremental() -%}
-        {%- for source_system, repairable in fct_sales_repairable_keys().items() %}
-            {%- set high_water_mark = softcart_warehouse_value(
-                "select coalesce(max(ingest_run_id), -1) from " ~ this
-                ~ " where source_system = '" ~ source_system ~ "'") %}
+        {%- set high_water_mark_sql -%}
+            select coalesce(max(ingest_run_id), -1)
+            from {{ this }}
+            where source_system = '{{ source_system }}'
+        {%- endset -%}
+        {%- set high_water_mark = softcart_warehouse_value(high_water_mark_sql) -%}
     select * from {{ relation }}
-    where source_system = '{{ source_system }}' and ingest_run_id > {{ high_water_mark }}
-            {%- if repairable %}
+    where ingest_run_id > {{ high_water_mark }}
+        {%- if repairable %}
     union all
     select * from {{ relation }}
     where
-        source_system = '{{ source_system }}'
-        and ingest_run_id <= {{ high_water_mark }}
-        and source_id in (
+        ingest_run_id <= {{ high_water_mark }}
+        and cast({{ id_column }} as varchar(20)) in (
             select source_id
             from {{ this }}
             where
                 source_system = '{{ source_system }}'
                 and ({% for column in repairable %}{{ column }} = -1{% if not loop.last %} or {% endif %}{% endfor %})
         )
-            {%- endif %}
-            {%- if not loop.last %}
-    union all
-            {%- endif %}
-        {%- endfor %}
+        {%- endif %}
     {%- else -%}
     select * from {{ relation }}
     {%- endif -%}
@@ -82,21 +78,20 @@
 {%- endmacro %}
 
 {#-
-    Every source system of fct_sales, with the fact's key columns whose unknown member (-1) may
-    resolve on a later build (a late customer or catalog document; FactSales.csv ids missing from
-    its files). [] = never repaired (ecommerce: its item comes with the line).
+    The fact's key columns whose unknown member (-1) may resolve on a later build, per source
+    system (a late customer or catalog document; FactSales.csv ids missing from its files). A
+    source system not listed is never repaired (ecommerce: its item comes with the line).
 -#}
 {% macro fct_sales_repairable_keys() -%}
     {{ return({
         'oltp': ['item_key', 'country_key', 'category_key'],
         'course_factsales': ['date_key', 'country_key', 'category_key'],
-        'ecommerce': [],
     }) }}
 {%- endmacro %}
 
 {#-
     A partial index of the facts that still point to an unknown member they may get repaired from:
-    the repair branch of fct_sales_incremental_rows reads them without scanning the whole fact. Exactly
+    the repair branch of fct_sales_source_rows reads them without scanning the whole fact. Exactly
     the repair branch's condition per source system (a FactSales.csv fact always has item -1, which
     is no reason to look at it again). PostgreSQL only (Db2 has no partial indexes; there the branch
     scans). Created once per table: a full refresh builds a new table, whose index is created again.
@@ -110,7 +105,7 @@
 
 {% macro postgres__softcart_unresolved_facts_index(relation) -%}
     {%- set arms = [] -%}
-    {%- for system, columns in fct_sales_repairable_keys().items() if columns -%}
+    {%- for system, columns in fct_sales_repairable_keys().items() -%}
         {%- do arms.append(
             "(source_system = ''" ~ system ~ "'' and (" ~ (columns | join(' = -1 or ')) ~ " = -1))") -%}
     {%- endfor -%}
