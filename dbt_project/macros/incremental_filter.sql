@@ -23,20 +23,14 @@
             from {{ this }}
             where source_system = '{{ source_system }}'
         {%- endset -%}
-        {#- A literal when a warehouse answers (the planner then sees how few rows pass and reads
-            them through raw's run-id index); the sub-select when compiling offline (Db2 check). -#}
-        {%- if execute and var('softcart_assume_incremental', none) is none -%}
-            {%- set high_water_mark = run_query(high_water_mark_sql).columns[0].values()[0] | int -%}
-        {%- else -%}
-            {%- set high_water_mark = high_water_mark_sql -%}
-        {%- endif -%}
+        {%- set high_water_mark = softcart_warehouse_value(high_water_mark_sql) -%}
     select * from {{ relation }}
-    where ingest_run_id > ({{ high_water_mark }})
+    where ingest_run_id > {{ high_water_mark }}
         {%- if repairable %}
     union all
     select * from {{ relation }}
     where
-        ingest_run_id <= ({{ high_water_mark }})
+        ingest_run_id <= {{ high_water_mark }}
         and cast({{ id_column }} as varchar(20)) in (
             select source_id
             from {{ this }}

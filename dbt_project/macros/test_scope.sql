@@ -1,45 +1,29 @@
 {#-
     Test scope: what rows the data tests of the big tables read.
 
-    A data test whose `where` config is `__latest_batch__:<column>` reads
       * every row when the environment variable SOFTCART_DBT_TEST_SCOPE is `all` or unset (the
         default: `dbt build`, `dbt test`, CI), and
       * only the latest batch, the rows holding the table's greatest `<column>`, when it is
-        `latest_batch` (the scheduled incremental build, softcart/warehouse/dbt_runner.py): for fct_sales
-        the rows this build wrote (`dbt_updated_at`), for raw and staging the rows of the latest
-        ingestion run (`_softcart_run_id`, `ingest_run_id`).
+        `latest_batch` (the scheduled incremental build, softcart/warehouse/build_plan.py): for
+        fct_sales the rows this build wrote (`dbt_updated_at`), for raw and staging the rows of
+        the latest ingestion run (`_softcart_run_id`, `ingest_run_id`).
 
-    dbt's documented way to keep the tests of large tables proportional to the change (the `where`
-    config with a placeholder, resolved by overriding `get_where_subquery`). What a batch-scoped test
-    cannot see across batches is guaranteed elsewhere: raw keys are primary keys (ingest), fct_sales
-    has a primary key on sale_key (its contract), and the reconciliation and report-total tests
-    still compare whole tables' sums.
+    The generic tests say so in their own `where:` config (the YAML of fct_sales,
+    fct_sales_monthly and the sales' raw and staging keys), with dbt's own get_where_subquery:
+    `{{ {'all': '', 'latest_batch': '<column> >= (select max(<column>) from <table>)'}[env_var(...)] }}`.
+    dbt renders a test's config at parse time, without the project's macros, hence the expression
+    there instead of a macro call (an unknown scope fails the parse: no such key); and a
+    sub-select rather than a literal (nothing can be read at parse time), which PostgreSQL runs
+    as an InitPlan through the table's index (an index scan of the batch on 1.4 M facts).
+    The singular tests, compiled at run time, use the macros below.
+
+    What a batch-scoped test cannot see across batches is guaranteed elsewhere: raw keys are
+    primary keys (ingest), fct_sales has a primary key on sale_key (its contract), and the
+    reconciliation and report-total tests still compare whole tables' sums.
 
     An environment variable, not a dbt var: a changed `--vars` makes dbt re-parse the whole
-    project (8 s here), while this variable is read only when a test is compiled.
+    project (8 s here); a changed environment variable re-parses only the YAML entries that read it.
 -#}
-{% macro get_where_subquery(relation) -%}
-    {%- set where = config.get('where') -%}
-    {%- if where -%}
-        {%- set where = softcart_resolve_test_scope(where, relation) -%}
-        {%- set filtered -%}
-            (select * from {{ relation }} where {{ where }}) dbt_subquery
-        {%- endset -%}
-        {{ return(filtered) }}
-    {%- else -%}
-        {{ return(relation) }}
-    {%- endif -%}
-{%- endmacro %}
-
-{#- `where` with its `__latest_batch__:<column>` placeholder (if any) resolved for `relation`. -#}
-{% macro softcart_resolve_test_scope(where, relation) -%}
-    {%- set marker = '__latest_batch__:' -%}
-    {%- if marker not in where -%}
-        {{ return(where) }}
-    {%- endif -%}
-    {%- set column = where.split(marker)[1].split(' ')[0] -%}
-    {{ return(where.replace(marker ~ column, softcart_latest_batch_filter(column, relation))) }}
-{%- endmacro %}
 
 {#- A condition keeping the latest batch of `relation` by `column`, or every row (scope `all`). -#}
 {% macro softcart_latest_batch_filter(column, relation) -%}
@@ -60,22 +44,8 @@
     {{ return(env_var('SOFTCART_DBT_TEST_SCOPE', 'all')) }}
 {%- endmacro %}
 
-{#- A SQL literal of a value read back from the warehouse (a number or a timestamp). -#}
-{% macro softcart_sql_literal(value) -%}
-    {%- if value is number -%}
-        {{ return(value | string) }}
-    {%- endif -%}
-    {{ return("cast('" ~ value ~ "' as timestamp)") }}
-{%- endmacro %}
-
-{#- The greatest `column` of `relation`: a literal when a warehouse answers (the planner then reads
-    the batch through an index: raw's BRIN on the run id, the fact's on dbt_updated_at; NULL, which
-    matches nothing, for an empty table), else the sub-select (parse, compile, docs). -#}
+{#- The greatest `column` of `relation`: a literal when a warehouse answers (NULL, which matches
+    nothing, for an empty table), else the sub-select (macros/warehouse_value.sql). -#}
 {% macro softcart_latest_value(column, relation) -%}
-    {%- set newest = 'select max(' ~ column ~ ') from ' ~ relation -%}
-    {%- if execute and flags.WHICH not in ['parse', 'compile', 'docs'] -%}
-        {%- set value = run_query(newest).columns[0].values()[0] -%}
-        {{ return('null' if value is none else softcart_sql_literal(value)) }}
-    {%- endif -%}
-    {{ return('(' ~ newest ~ ')') }}
+    {{ return(softcart_warehouse_value('select max(' ~ column ~ ') from ' ~ relation)) }}
 {%- endmacro %}

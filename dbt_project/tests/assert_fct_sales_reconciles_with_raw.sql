@@ -18,11 +18,7 @@
             select coalesce(max(ingest_run_id), -1) from {{ ref('fct_sales') }}
             where source_system = '{{ system }}'
         {%- endset %}
-        {%- if execute and flags.WHICH not in ['parse', 'compile', 'docs'] %}
-            {%- do latest_runs.update({system: run_query(newest).columns[0].values()[0] | int}) %}
-        {%- else %}
-            {%- do latest_runs.update({system: '(' ~ newest ~ ')'}) %}
-        {%- endif %}
+        {%- do latest_runs.update({system: softcart_warehouse_value(newest)}) %}
     {%- endfor %}
 {%- endif %}
 

@@ -88,21 +88,21 @@ rewritten_months as (
 
 rewritten_range as (
     select
-        min(case when month_key = -1 then -1 else month_key * 100 end) as first_date_key,
-        max(case when month_key = -1 then -1 else month_key * 100 + 99 end) as last_date_key
+        min({{ month_first_date_key('month_key') }}) as first_date_key,
+        max({{ month_last_date_key('month_key') }}) as last_date_key
     from rewritten_months
 ),
 
 fact_months as (
     select
-        case when date_key = -1 then -1 else date_key / 100 end as month_key,
+        {{ month_key('date_key') }} as month_key,
         coalesce(sum(amount), 0) as total_sales,
         count(*) as sale_count
     from {{ ref('fct_sales') }}
     where
         date_key >= (select rewritten_range.first_date_key from rewritten_range)
         and date_key <= (select rewritten_range.last_date_key from rewritten_range)
-    group by case when date_key = -1 then -1 else date_key / 100 end
+    group by {{ month_key('date_key') }}
 ),
 
 month_mismatches as (

@@ -51,6 +51,20 @@
     )
 {%- endmacro %}
 
+{#- The yyyymm month key of a yyyymmdd date key; the unknown date -1 stays -1. -#}
+{% macro month_key(date_key_expr) -%}
+    case when {{ date_key_expr }} = -1 then -1 else {{ date_key_expr }} / 100 end
+{%- endmacro %}
+
+{#- The first and last date key of a month key's days (-1: the unknown date, -1). -#}
+{% macro month_first_date_key(month_key_expr) -%}
+    case when {{ month_key_expr }} = -1 then -1 else {{ month_key_expr }} * 100 end
+{%- endmacro %}
+
+{% macro month_last_date_key(month_key_expr) -%}
+    case when {{ month_key_expr }} = -1 then -1 else {{ month_key_expr }} * 100 + 99 end
+{%- endmacro %}
+
 {#- The FROM clause a constant SELECT needs (Db2 has no FROM-less SELECT). -#}
 {% macro from_dummy() -%}
     {{ return(adapter.dispatch('from_dummy', 'softcart')()) }}

@@ -1,6 +1,9 @@
 {#-
     Db2 table and incremental materializations (override ibm-dbt-db2 1.0.0's).
 
+    Target: Db2 only (`adapter='db2'`); on PostgreSQL dbt-postgres's own `table` and
+    `incremental` build every model. Remove these once ibm-dbt-db2 keeps a model's CTEs.
+
     Why: ibm-dbt-db2 1.0.0 builds a table from a model with CTEs by cutting the SQL at its last
     SELECT (`create table ... as (select * from final) with data`), which drops every CTE and
     fails on Db2. Db2 accepts a common table expression in CREATE VIEW, so these build through a

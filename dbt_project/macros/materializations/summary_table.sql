@@ -5,6 +5,11 @@
                   `CREATE TABLE ... AS (...) DATA INITIALLY DEFERRED REFRESH DEFERRED`, then
                   `REFRESH TABLE ...` (the course's production-warehouse task).
     One model, one materialization; the dialects differ only in the dispatched macros below.
+
+    Why a custom one (both targets): Db2 needs it, ibm-dbt-db2 1.0.0 has no MQT (nor materialized
+    view) materialization; dbt-postgres's own `materialized_view` would do on PostgreSQL, but the
+    model would then need a different `materialized` per target. One custom materialization keeps
+    one model config.
     Every build drops and recreates the object (so a changed SELECT always takes effect), then
     refreshes it. The model's contract (column names and types) is asserted before anything is
     created, as dbt does for tables.

@@ -1,48 +1,45 @@
--- One row per day from the first to the last date any sale or course file carries, with every
--- attribute computed from the date itself (correct quarters; weekday with Sunday = 1 like the
--- course's DimDate), plus the unknown member -1 for facts without a date.
--- The sales' dates are read from fct_sales, whose date_key is derived from the sale's day (every
--- source system's sales are there): its first and last day come from the fact's date_key index,
--- two index lookups instead of a scan of every sale; DimDate.csv's days come from staging.
+-- One row per day from the first to the last date of any sales source (staging: the OLTP sales,
+-- ecommerce.csv, and DimDate.csv, whose ids are FactSales.csv's dates), with every attribute
+-- computed from the date itself (correct quarters; weekday with Sunday = 1 like the course's
+-- DimDate), plus the unknown member -1 for facts without a date. Bounded by staging, not by
+-- fct_sales, so the dimension does not wait for its fact; the relationships test from fct_sales
+-- holds the two together. No source with a date: the var softcart_empty_date_range.
 {%- set empty_range = var('softcart_empty_date_range') %}
 
-with fact_bounds as (
-    select
-        min(date_key) as first_key,
-        max(date_key) as last_key
-    from {{ ref('fct_sales') }}
-    where date_key > 0
+with oltp_sales as (
+    select * from {{ ref('stg_mysql_sales__sales') }}
 ),
 
-fact_dates as (
-    select
-        {{ date_from_parts('first_key / 10000', 'mod(first_key / 100, 100)', 'mod(first_key, 100)') }}
-            as date_day
-    from fact_bounds
-    where first_key is not null
-    union all
-    select
-        {{ date_from_parts('last_key / 10000', 'mod(last_key / 100, 100)', 'mod(last_key, 100)') }}
-            as date_day
-    from fact_bounds
-    where last_key is not null
+ecommerce_sales as (
+    select * from {{ ref('stg_files__ecommerce_sales') }}
 ),
 
 course_dates as (
-    select date_day from {{ ref('stg_files__dates') }}
+    select * from {{ ref('stg_files__dates') }}
 ),
 
-all_dates as (
-    select date_day from fact_dates
+source_bounds as (
+    select
+        cast(min(sold_at) as date) as first_day,
+        cast(max(sold_at) as date) as last_day
+    from oltp_sales
     union all
-    select date_day from course_dates
+    select
+        min(sale_date) as first_day,
+        max(sale_date) as last_day
+    from ecommerce_sales
+    union all
+    select
+        min(date_day) as first_day,
+        max(date_day) as last_day
+    from course_dates
 ),
 
 date_range as (
     select
-        coalesce(min(date_day), cast('{{ empty_range[0] }}' as date)) as first_day,
-        coalesce(max(date_day), cast('{{ empty_range[1] }}' as date)) as last_day
-    from all_dates
+        coalesce(min(first_day), cast('{{ empty_range[0] }}' as date)) as first_day,
+        coalesce(max(last_day), cast('{{ empty_range[1] }}' as date)) as last_day
+    from source_bounds
 ),
 
 month_names (month_number, month_name) as (

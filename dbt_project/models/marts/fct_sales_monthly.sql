@@ -15,34 +15,44 @@
 -- counted once. A build adding 1 % new sales of the latest days touches one or two months.
 -- month_key = yyyymm of the sale's day; -1 for sales without a date.
 
-{%- set touched_months -%}
-    select distinct case when date_key = -1 then -1 else date_key / 100 end as month_key
+-- fct_sales is read in two places without an import CTE: PostgreSQL would materialize a CTE read
+-- twice, the whole fact, instead of reading the touched days through the date_key index.
+
+with
+{%- if softcart_is_incremental() %}
+
+touched_months as (
+    -- the months holding a fact written after this table's last build (evaluated once: the CTE
+    -- is read twice, so PostgreSQL materializes it)
+    select distinct {{ month_key('date_key') }} as month_key
     from {{ ref('fct_sales') }}
     where dbt_updated_at > (
         select coalesce(max(dbt_updated_at), cast('1900-01-01 00:00:00' as timestamp))
         from {{ this }}
     )
-{%- endset %}
+),
 
-with sales as (
+touched_range as (
+    select
+        min({{ month_first_date_key('month_key') }}) as first_date_key,
+        max({{ month_last_date_key('month_key') }}) as last_date_key
+    from touched_months
+),
+{%- endif %}
+
+sales as (
     select
         date_key,
         country_key,
         category_key,
         amount,
-        case when date_key = -1 then -1 else date_key / 100 end as month_key
+        {{ month_key('date_key') }} as month_key
     from {{ ref('fct_sales') }}
     {%- if softcart_is_incremental() %}
     -- the touched months as one range of date keys: the fact's date_key index reads just those days
     where
-        date_key >= (
-            select min(case when touched.month_key = -1 then -1 else touched.month_key * 100 end)
-            from ({{ touched_months }}) as touched
-        )
-        and date_key <= (
-            select max(case when touched.month_key = -1 then -1 else touched.month_key * 100 + 99 end)
-            from ({{ touched_months }}) as touched
-        )
+        date_key >= (select touched_range.first_date_key from touched_range)
+        and date_key <= (select touched_range.last_date_key from touched_range)
     {%- endif %}
 ),
 
@@ -60,7 +70,7 @@ final as (
         {{ audit_columns() }}
     from sales
     {%- if softcart_is_incremental() %}
-    where sales.month_key in (select touched.month_key from ({{ touched_months }}) as touched)
+    where sales.month_key in (select touched_months.month_key from touched_months)
     {%- endif %}
     group by sales.month_key, sales.country_key, sales.category_key
 )
