@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -28,6 +27,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from softcart.core.executables import bin_dir, find_executable
 from softcart.core.settings import Settings
 
 DEFAULT_PORT = 8081
@@ -50,19 +50,8 @@ def password_file(settings: Settings) -> Path:
     return airflow_home(settings) / PASSWORD_FILE
 
 
-def _bin_dir() -> Path:
-    """The folder of the running interpreter: where ``airflow``, ``dbt`` and ``softcart`` are."""
-    return Path(sys.executable).parent
-
-
 def airflow_executable() -> str:
-    candidate = _bin_dir() / "airflow"
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which("airflow")
-    if found is None:
-        raise FileNotFoundError("the `airflow` command is not installed next to this Python")
-    return found
+    return find_executable("airflow", "the `airflow` command is not installed next to this Python")
 
 
 def connection_uris(settings: Settings) -> dict[str, str]:
@@ -88,11 +77,11 @@ def airflow_env(settings: Settings, port: int = DEFAULT_PORT, home: Path | None 
     for key in list(env):
         if key.startswith("AIRFLOW") and key != "AIRFLOW__COSMOS__ENABLE_TELEMETRY":
             del env[key]
-    bin_dir = str(_bin_dir())
+    venv_bin = str(bin_dir())
     path = env.get("PATH", "")
     env.update(
         {
-            "PATH": bin_dir + (os.pathsep + path if path else ""),
+            "PATH": venv_bin + (os.pathsep + path if path else ""),
             # the project's settings, resolved, so tasks see exactly what this command sees
             "SOFTCART_HOME": str(settings.root),
             "SOFTCART_DATA_DIR": str(settings.data_dir),

@@ -16,11 +16,11 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from softcart.core.executables import find_executable
 from softcart.core.settings import Settings, Url
 
 
@@ -404,14 +404,15 @@ class SecantusDB(Server):
             client.close()
 
     def start(self) -> None:
-        exe = Path(sys.executable).parent / "secantusd-py"
-        if not exe.exists():
-            found = shutil.which("secantusd-py")
-            if not found:
-                raise StackError(
-                    "secantusd-py not found: `pip install secantusdb` (it is in the project's dependencies)"
+        try:
+            exe = Path(
+                find_executable(
+                    "secantusd-py",
+                    "secantusd-py not found: `pip install secantusdb` (it is in the project's dependencies)",
                 )
-            exe = Path(found)
+            )
+        except FileNotFoundError as exc:
+            raise StackError(str(exc)) from None
         storage = self.home / "data"
         storage.mkdir(parents=True, exist_ok=True)  # also makes self.home
         _spawn(

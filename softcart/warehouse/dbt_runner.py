@@ -12,13 +12,13 @@ passed explicitly instead of being written into ``os.environ``.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from softcart.core.executables import bin_dir, find_executable
 from softcart.core.settings import Settings, load_settings
 
 # dbt sub-commands that take --project-dir / --profiles-dir / --target
@@ -48,13 +48,7 @@ _PROJECT_COMMANDS = frozenset(
 
 def dbt_executable() -> str:
     """The ``dbt`` of the interpreter running softcart (the project's venv), else the one on PATH."""
-    beside = Path(sys.executable).parent / "dbt"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("dbt")
-    if found is None:
-        raise FileNotFoundError("dbt is not installed: run the README's setup command (pip install -e .)")
-    return found
+    return find_executable("dbt", "dbt is not installed: run the README's setup command (pip install -e .)")
 
 
 def dbt_env(settings: Settings) -> dict[str, str]:
@@ -162,6 +156,6 @@ def read_run_results(settings: Settings) -> RunSummary:
 
 def lint(settings: Settings, paths: list[str] | None = None) -> int:
     """sqlfluff lint of the dbt models (config: .sqlfluff, dbt templater against the settings' PostgreSQL)."""
-    sqlfluff = Path(sys.executable).parent / "sqlfluff"
+    sqlfluff = bin_dir() / "sqlfluff"
     command = [str(sqlfluff if sqlfluff.exists() else "sqlfluff"), "lint", *(paths or ["dbt_project/models"])]
     return subprocess.run(command, cwd=settings.root, env=dbt_env(settings), check=False).returncode
