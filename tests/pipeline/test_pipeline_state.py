@@ -15,28 +15,18 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from snapshots import sources_snapshot, warehouse_snapshot
+from softcart_cli import softcart
 
 from softcart.core.connections import mysql_connect, postgres_connect
 from softcart.core.settings import Settings, load_settings
 
 # a stack of its own, beside the suite's (tests/conftest.py uses 23306/25432/27117 + the offset)
 OWN_PORTS = {"MYSQL": 23356, "POSTGRES": 25482, "MONGO": 27167}
-
-
-def _run(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "softcart.cli", *args],
-        env=dict(settings.env),
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
 
 
 def _ok(done: subprocess.CompletedProcess[str]) -> str:
@@ -55,21 +45,21 @@ def own_stack(tmp_path: Path) -> Iterator[Settings]:
     env["SOFTCART_DATA_DIR"] = str(tmp_path / "data")
     settings = load_settings(env)
     yield settings
-    _run(settings, "down", "--purge")
+    softcart(settings, "down", "--purge")
 
 
 def test_run_purge_run_reproduces_the_first_run(own_stack: Settings) -> None:
     settings = own_stack
-    first = _ok(_run(settings, "run", "--scale", "0.001", "--seed", "7"))
+    first = _ok(softcart(settings, "run", "--scale", "0.001", "--seed", "7"))
     assert "ok load: " in first
     sources, warehouse = sources_snapshot(settings), warehouse_snapshot(settings)
     assert sources["mysql.sales_data"][0] == 1000 and warehouse["marts.fct_sales"][0] > 1000
 
-    purged = _ok(_run(settings, "down", "--purge"))
+    purged = _ok(softcart(settings, "down", "--purge"))
     assert "purged" in purged
     assert not settings.landing_dir.exists() and not Path(settings.lake_url).exists()
 
-    again = _ok(_run(settings, "run", "--scale", "0.001", "--seed", "7"))
+    again = _ok(softcart(settings, "run", "--scale", "0.001", "--seed", "7"))
     assert "ok load: " in again and "not reloaded" not in again  # the record went with the data
     assert "ok dbt: full build (no earlier successful build on record)" in again
     assert sources_snapshot(settings) == sources
@@ -105,24 +95,24 @@ def test_a_reload_is_refreshed_by_plain_ingest_and_plain_dbt_then_drift_fails_th
     big, small = tmp_path / "a", tmp_path / "b"
     generate_dataset(big, scale=0.002, seed=3, progress=False)
     generate_dataset(small, scale=0.001, seed=4, progress=False)
-    _ok(_run(settings, "run", "--dataset", str(big), *steps))
+    _ok(softcart(settings, "run", "--dataset", str(big), *steps))
     assert _count(settings, OLTP_FACTS) == _count(settings, RAW_SALES) == 2000
 
     # the README's flow: a smaller dataset replaces the sources, then plain ingest and plain dbt
-    _ok(_run(settings, "load", str(small), "--replace"))
-    ingested = _ok(_run(settings, "ingest"))
+    _ok(softcart(settings, "load", str(small), "--replace"))
+    ingested = _ok(softcart(settings, "ingest"))
     assert "the source was reloaded since the last ingest" in ingested
     assert _count(settings, RAW_SALES) == _mysql_count(settings) == 1000
-    _ok(_run(settings, "dbt", "build", "--select", "fct_sales+"))
+    _ok(softcart(settings, "dbt", "build", "--select", "fct_sales+"))
     assert _count(settings, OLTP_FACTS) == 1000  # no stale facts of the first dataset
     monthly = "select coalesce(sum(sale_count), 0) from marts.fct_sales_monthly"
     assert _count(settings, monthly) == _count(settings, "select count(*) from marts.fct_sales")
 
     # that dbt build was not softcart's: the next run still owes the reload its full build
-    rerun = _ok(_run(settings, "run", "--dataset", str(small), *steps))
+    rerun = _ok(softcart(settings, "run", "--dataset", str(small), *steps))
     assert "skipped load: every source holds this dataset" in rerun
     assert "ok dbt: full build (raw " in rerun and "rebuilt from scratch" in rerun
-    nothing = _ok(_run(settings, "run", "--dataset", str(small), *steps))
+    nothing = _ok(softcart(settings, "run", "--dataset", str(small), *steps))
     assert "skipped dbt: nothing to build" in nothing
 
     # a raw row deleted by hand: the run fails at reconcile, names the stream, builds nothing
@@ -131,7 +121,7 @@ def test_a_reload_is_refreshed_by_plain_ingest_and_plain_dbt_then_drift_fails_th
             "delete from raw.mysql_sales__customers where customer_id = (select min(customer_id) from raw.mysql_sales__customers)"
         )
         conn.commit()
-    drift = _run(settings, "run", "--dataset", str(small), *steps)
+    drift = softcart(settings, "run", "--dataset", str(small), *steps)
     out = drift.stdout + drift.stderr
     assert drift.returncode == 1, out[-4000:]
     assert "failed reconcile: the warehouse differs from its sources: mysql_sales__customers" in out
@@ -150,7 +140,7 @@ def test_a_source_below_its_mark_was_replaced(isolated: Settings) -> None:
                 " VALUES (1, 1, 9.99, 1, '2023-01-02 10:00:00')"
             )
         conn.commit()
-    _ok(_run(settings, "ingest", "-s", "mysql_sales__sales_data"))
+    _ok(softcart(settings, "ingest", "-s", "mysql_sales__sales_data"))
     with mysql_connect(settings) as conn, conn.cursor() as cur:
         cur.execute("TRUNCATE sales_data")
         cur.execute(
@@ -158,7 +148,7 @@ def test_a_source_below_its_mark_was_replaced(isolated: Settings) -> None:
             " VALUES (2, 2, 1.50, 3, '2023-02-03 10:00:00')"
         )
         conn.commit()
-    out = _ok(_run(settings, "ingest", "-s", "mysql_sales__sales_data"))
+    out = _ok(softcart(settings, "ingest", "-s", "mysql_sales__sales_data"))
     assert "highest key is below the stream's mark 5" in out
     assert _count(settings, RAW_SALES) == 1
     refreshed = _count(

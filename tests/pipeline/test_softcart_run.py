@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+
+from softcart_cli import softcart
 
 from softcart.core.connections import mysql_connect
 from softcart.core.settings import Settings
 
 
-def _run(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "softcart.cli", *args],
-        env=dict(settings.env),
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-
-
 def test_softcart_run_twice(isolated: Settings) -> None:
-    first = _run(isolated, "run", "--scale", "0.001", "--seed", "7")
+    first = softcart(isolated, "run", "--scale", "0.001", "--seed", "7")
     assert first.returncode == 0, first.stderr[-4000:]
     from softcart.pipeline import STEP_NAMES
 
@@ -31,11 +21,11 @@ def test_softcart_run_twice(isolated: Settings) -> None:
     manifest = json.loads((isolated.data_dir / "lake" / "manifests" / "latest.json").read_text())
     assert manifest["tables"], manifest
 
-    reconcile = _run(isolated, "reconcile")
+    reconcile = softcart(isolated, "reconcile")
     assert reconcile.returncode == 0, reconcile.stdout + reconcile.stderr
     _spark_reports_equal_dbt_reports(isolated)
 
-    second = _run(isolated, "run", "--scale", "0.001", "--seed", "7")
+    second = softcart(isolated, "run", "--scale", "0.001", "--seed", "7")
     assert second.returncode == 0, second.stderr[-4000:]
     # each step with nothing to do says so and why
     assert "skipped generate: " in second.stderr and "already generated" in second.stderr
@@ -51,12 +41,12 @@ def test_softcart_run_twice(isolated: Settings) -> None:
             " select product_id, customer_id, price, quantity, `timestamp` from sales_data limit 1"
         )
         conn.commit()
-    third = _run(isolated, "run", "--scale", "0.001", "--seed", "7")
+    third = softcart(isolated, "run", "--scale", "0.001", "--seed", "7")
     assert third.returncode == 0, third.stderr[-4000:]
     assert "moved 1 rows" in third.stderr
     assert "ok dbt: incremental build (new rows in mysql_sales.sales_data since ingest run" in third.stderr
     assert "ok analytics: " in third.stderr  # the lake changed: the jobs ran again
-    reconcile = _run(isolated, "reconcile")
+    reconcile = softcart(isolated, "reconcile")
     assert reconcile.returncode == 0, reconcile.stdout + reconcile.stderr
 
 

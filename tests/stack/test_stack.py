@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from softcart_cli import softcart
 
 from softcart.core.settings import Settings, load_settings
 from softcart.stack.commands import service_status, start_all
 from softcart.stack.servers import StackError, _which, servers
-
-
-def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "softcart.cli", *args],
-        env=dict(settings.env),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def test_up_twice_is_harmless(stack: Settings) -> None:
@@ -29,7 +19,7 @@ def test_up_twice_is_harmless(stack: Settings) -> None:
     actions = start_all(stack)
     assert actions == {"mysql": "running", "postgres": "running", "mongo": "running"}
     assert {s.name: s.pid() for s in servers(stack)} == pids
-    result = _cli(stack, "up")
+    result = softcart(stack, "up", timeout=300)
     assert result.returncode == 0, result.stderr
     assert {s.name: s.pid() for s in servers(stack)} == pids
 
@@ -44,7 +34,7 @@ def test_servers_listen_on_loopback_only(stack: Settings) -> None:
 
 
 def test_status_json_reports_each_service(stack: Settings) -> None:
-    result = _cli(stack, "status", "--json")
+    result = softcart(stack, "status", "--json", timeout=300)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     by_name = {s["service"]: s for s in report["services"]}
