@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from softcart.core.settings import load_settings
+from softcart.core.settings import Settings, load_settings
 
 app = typer.Typer(
     name="softcart",
@@ -25,12 +25,20 @@ app = typer.Typer(
 # --- local stack ---------------------------------------------------------------------------------
 
 
+def _settings_with_local_secrets() -> Settings:
+    """The settings once every local password exists (generated into secrets.env, never printed):
+    the commands that start the local servers make their accounts with them."""
+    from softcart.core.credentials import ensure_local_secrets
+
+    return ensure_local_secrets(load_settings())
+
+
 @app.command(rich_help_panel="Local stack")
 def up() -> None:
     """Start the local MariaDB, PostgreSQL and MongoDB-wire servers (idempotent) and apply the schemas."""
     from softcart.stack.commands import up as run_up
 
-    raise typer.Exit(run_up(load_settings()))
+    raise typer.Exit(run_up(_settings_with_local_secrets()))
 
 
 @app.command(rich_help_panel="Local stack")
@@ -247,7 +255,7 @@ def run(
     """
     from softcart import pipeline, run_report
 
-    settings = load_settings()
+    settings = _settings_with_local_secrets() if not step or "up" in step else load_settings()
     out = run_report.console()
     params = pipeline.RunParams(scale=scale, seed=seed, dataset=dataset)
     try:

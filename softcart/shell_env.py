@@ -60,6 +60,8 @@ def _settings_variables(settings: Settings) -> dict[str, str]:
         "SOFTCART_HOME": str(settings.root),
         "SOFTCART_DATA_DIR": str(settings.data_dir),
     }
+    if settings.servers_dir != (settings.data_dir / "servers").resolve():
+        env["SOFTCART_SERVERS_DIR"] = str(settings.servers_dir)
     for service in SERVICES:
         url = getattr(settings, service)
         name = service.upper()
@@ -134,10 +136,12 @@ def shell_env(settings: Settings, *, port: int | None = None, with_secrets: bool
 
     ``port``: the Airflow API server's port the Airflow variables name (``softcart airflow --port``).
     """
-    from softcart.core.credentials import known_secrets
+    from softcart.core.credentials import known_secrets, pgpass_file
     from softcart.stack.airflow import DEFAULT_PORT
 
     variables = _settings_variables(settings)
+    if settings.is_managed("postgres"):  # plain dbt and psql find the local password there, unprinted
+        variables["PGPASSFILE"] = str(pgpass_file(settings))
     variables.update(_dbt_variables(settings))
     variables.update(_airflow_variables(settings, port or DEFAULT_PORT))
     variables.update(_spark_variables())

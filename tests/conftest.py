@@ -38,6 +38,8 @@ def _base_env(data_dir: Path) -> dict[str, str]:
     for name, port in TEST_PORTS.items():
         env[f"SOFTCART_{name}_PORT"] = str(port + offset)
     env["SOFTCART_DATA_DIR"] = str(data_dir)
+    # settings derived from the stack's (another data dir: `isolated`) still reach its servers' sockets
+    env["SOFTCART_SERVERS_DIR"] = str(data_dir / "servers")
     return env
 
 
@@ -56,10 +58,14 @@ def capstone() -> Path:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    from softcart.core.credentials import ensure_local_secrets, known_secrets
     from softcart.stack.commands import down, start_all
 
     data_dir = tmp_path_factory.mktemp("softcart-stack")
-    settings = load_settings(_base_env(data_dir))
+    settings = ensure_local_secrets(load_settings(_base_env(data_dir)))
+    # the passwords in the environment too: settings derived from these (another data dir: `isolated`,
+    # a test's own databases) log in with the stack's accounts
+    settings = load_settings(dict(settings.env) | known_secrets(settings))
     try:
         start_all(settings)
         yield settings
@@ -81,7 +87,7 @@ def _drop(settings: Settings) -> None:
         conn.close()
     pg = settings.postgres
     with psycopg.connect(
-        host=pg.host, port=pg.port, user=pg.user, dbname="postgres", autocommit=True
+        host=pg.host, port=pg.port, user=pg.user, password=pg.password, dbname="postgres", autocommit=True
     ) as pconn:
         pconn.execute(f'drop database if exists "{pg.database}" with (force)')
     client: pymongo.MongoClient = pymongo.MongoClient(settings.mongo.raw)
@@ -93,7 +99,6 @@ def _drop(settings: Settings) -> None:
 
 def make_isolated(stack: Settings, data_dir: Path) -> Settings:
     """Settings for fresh, provisioned databases on the running test servers."""
-    from softcart.core.credentials import reader_password
     from softcart.stack import provision
 
     name = "t_" + uuid.uuid4().hex[:10]
@@ -104,8 +109,6 @@ def make_isolated(stack: Settings, data_dir: Path) -> Settings:
             "SOFTCART_MYSQL_DATABASE": name,
             "SOFTCART_POSTGRES_DATABASE": name,
             "SOFTCART_MONGO_DATABASE": name,
-            # one reader account per server: every isolated data dir shares the stack's password
-            "SOFTCART_MYSQL_READER_PASSWORD": reader_password(stack),
         }
     )
     settings = load_settings(env)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+import pwd
 from typing import TYPE_CHECKING, Any
 
 from softcart.core.settings import Settings
@@ -17,8 +19,31 @@ def mysql_database(settings: Settings) -> str:
     return settings.mysql.database or "sales"
 
 
+def os_user() -> str:
+    """The OS account running softcart: the local servers' administrator logs in as it, on the
+    servers' unix sockets only (MariaDB unix_socket, PostgreSQL peer), never over TCP."""
+    return pwd.getpwuid(os.geteuid()).pw_name
+
+
+def mysql_admin_connect(settings: Settings) -> pymysql.connections.Connection[Any]:
+    """The administrator: on the local server, the OS user over the unix socket (unix_socket auth, no
+    password); on an external server, the URL's account. For accounts and databases only."""
+    import pymysql
+
+    if not settings.is_managed("mysql"):
+        return mysql_connect(settings, with_database=False)
+    return pymysql.connect(
+        unix_socket=str(settings.mysql_socket),
+        user=os_user(),
+        charset="utf8mb4",
+        autocommit=True,
+        connect_timeout=10,
+    )
+
+
 def mysql_connect(settings: Settings, *, with_database: bool = True) -> pymysql.connections.Connection[Any]:
-    """An admin connection (the URL's user) with ``LOAD DATA LOCAL INFILE`` enabled on the client side."""
+    """The pipeline's connection (the URL's user: on the local server ``softcart``, which owns the
+    sales database) with ``LOAD DATA LOCAL INFILE`` enabled on the client side."""
     import pymysql
 
     url = settings.mysql
@@ -39,6 +64,24 @@ def mongo_client(settings: Settings) -> MongoClient:  # type: ignore[type-arg]
     from pymongo import MongoClient
 
     return MongoClient(settings.mongo.raw, serverSelectionTimeoutMS=10_000, tz_aware=False)
+
+
+def postgres_admin_connect(settings: Settings, database: str = "postgres") -> psycopg.Connection[Any]:
+    """The superuser ``postgres`` of the local server over its unix socket (peer auth, mapped from the
+    OS user running softcart); on an external server, the URL's account. Autocommit."""
+    import psycopg
+
+    if not settings.is_managed("postgres"):
+        return postgres_connect(settings, "softcart-admin", autocommit=True, database=database)
+    return psycopg.connect(
+        host=str(settings.postgres_socket_dir),
+        port=settings.postgres.port,
+        user="postgres",
+        dbname=database,
+        autocommit=True,
+        connect_timeout=10,
+        application_name="softcart-admin",
+    )
 
 
 def postgres_connect(

@@ -1,15 +1,17 @@
 """Every setting of the platform, in one place.
 
 Each value comes from an environment variable with a default here. Nothing reads the
-environment anywhere else: modules call :func:`load_settings` (cheap, no I/O) and pass the
-result around.
+environment anywhere else: modules call :func:`load_settings` (cheap: it reads only the data
+dir's ``secrets.env``, never writes) and pass the result around.
 
 Connection URLs
 ---------------
 ``SOFTCART_MYSQL_URL``, ``SOFTCART_POSTGRES_URL`` and ``SOFTCART_MONGO_URL`` point the project at
 an external server (a real MySQL 8, a managed PostgreSQL, a real MongoDB). When one is set, the
 project uses that server and ``softcart up`` starts none for it. When it is not set, the URL
-points at the project's own local server on ``SOFTCART_<NAME>_PORT``.
+points at the project's own local server on ``SOFTCART_<NAME>_PORT``, as the pipeline's own
+account ``softcart`` with the password generated into ``<data dir>/secrets.env`` (or
+``SOFTCART_<NAME>_PASSWORD``; see softcart.core.credentials, which writes that file).
 """
 
 from __future__ import annotations
@@ -24,6 +26,23 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 DEFAULT_PORTS = {"mysql": 13306, "postgres": 15432, "mongo": 17017}
 SERVICES = ("mysql", "postgres", "mongo")
+# the pipeline's own account on each local server (never an administrator; docs/sources.md, "Accounts")
+LOCAL_USER = "softcart"
+SECRETS_FILE = "secrets.env"
+
+
+def read_secrets_file(path: Path) -> dict[str, str]:
+    """``KEY=value`` lines of a secrets file (``<data dir>/secrets.env``); {} when there is none."""
+    try:
+        text = path.read_text()
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        if "=" in line and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip()
+    return values
 
 
 @dataclass(frozen=True)
@@ -133,7 +152,9 @@ class Settings:
 
     @property
     def servers_dir(self) -> Path:
-        return self.data_dir / "servers"
+        """The local servers' homes (``SOFTCART_SERVERS_DIR``, default ``<data dir>/servers``): their
+        data, logs and the administrators' unix sockets."""
+        return Path(self.env.get("SOFTCART_SERVERS_DIR") or self.data_dir / "servers").resolve()
 
     @property
     def landing_dir(self) -> Path:
@@ -150,8 +171,18 @@ class Settings:
 
     @property
     def secrets_file(self) -> Path:
-        """Generated local passwords (never committed: the data dir is git-ignored)."""
-        return self.data_dir / "secrets.env"
+        """Generated local passwords (0600, never committed: the data dir is git-ignored)."""
+        return self.data_dir / SECRETS_FILE
+
+    @property
+    def mysql_socket(self) -> Path:
+        """The local MariaDB's unix socket: its administrator logs in there only (unix_socket auth)."""
+        return self.servers_dir / "mysql" / "mysqld.sock"
+
+    @property
+    def postgres_socket_dir(self) -> Path:
+        """Where the local PostgreSQL's unix socket is: its superuser logs in there only (peer auth)."""
+        return self.servers_dir / "postgres"
 
     @property
     def dbt_project_dir(self) -> Path:
@@ -189,7 +220,8 @@ def _env_positive_int_or_none(env: Mapping[str, str], name: str) -> int | None:
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Build the settings from ``env`` (default: ``os.environ``). Pure: no I/O, no side effects."""
+    """Build the settings from ``env`` (default: ``os.environ``). No side effects: the only I/O is
+    reading the local passwords from ``<data dir>/secrets.env`` when it exists."""
     env = dict(os.environ if env is None else env)
     root = Path(env.get("SOFTCART_HOME") or PROJECT_ROOT).resolve()
     data_dir = Path(env.get("SOFTCART_DATA_DIR") or root / ".softcart").resolve()
@@ -197,20 +229,27 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     managed: set[str] = set()
     urls: dict[str, Url] = {}
     local_defaults = {
-        "mysql": "mysql://root@127.0.0.1:{port}/" + env.get("SOFTCART_MYSQL_DATABASE", "sales"),
-        "postgres": "postgresql://softcart@127.0.0.1:{port}/"
+        "mysql": "mysql://{auth}@127.0.0.1:{port}/" + env.get("SOFTCART_MYSQL_DATABASE", "sales"),
+        "postgres": "postgresql://{auth}@127.0.0.1:{port}/"
         + env.get("SOFTCART_POSTGRES_DATABASE", "softcart"),
-        "mongo": "mongodb://127.0.0.1:{port}/",
+        "mongo": "mongodb://{auth}@127.0.0.1:{port}/?authSource=admin",
     }
+    stored = read_secrets_file(data_dir / SECRETS_FILE)
     for service in SERVICES:
         key = f"SOFTCART_{service.upper()}_URL"
         port = _env_int(env, f"SOFTCART_{service.upper()}_PORT", DEFAULT_PORTS[service])
         raw = env.get(key)
         if raw:
             urls[service] = Url.parse(raw, DEFAULT_PORTS[service])
-        else:
-            managed.add(service)
-            urls[service] = Url.parse(local_defaults[service].format(port=port), port)
+            continue
+        managed.add(service)
+        secret = f"{service.upper()}_PASSWORD"
+        password = env.get(f"SOFTCART_{secret}") or stored.get(secret)
+        auth = LOCAL_USER + (":" + quote(password, safe="") if password else "")
+        local = local_defaults[service].format(auth=auth, port=port)
+        if service == "mongo" and not password:  # a MongoDB URL names a user only with a password
+            local = f"mongodb://127.0.0.1:{port}/"
+        urls[service] = Url.parse(local, port)
 
     return Settings(
         root=root,

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from softcart.core.connections import mongo_client, mysql_connect, mysql_database
+from softcart.core.connections import mongo_client, mysql_admin_connect, mysql_connect, mysql_database
 from softcart.core.credentials import reader_password
 from softcart.core.settings import Settings
 
@@ -51,11 +51,16 @@ def apply_mysql_schema(settings: Settings) -> None:
             row = cur.fetchone()
             if row is None or row[0] == 0:
                 cur.execute(f"ALTER TABLE sales_data ADD INDEX {MYSQL_TIMESTAMP_INDEX} (`timestamp`)")
-            if settings.is_managed("mysql"):
-                _ensure_reader(cur, settings, database)
         conn.commit()
     finally:
         conn.close()
+    if settings.is_managed("mysql"):  # accounts are the administrator's (on the unix socket)
+        admin = mysql_admin_connect(settings)
+        try:
+            with admin.cursor() as cur:
+                _ensure_reader(cur, settings, database)
+        finally:
+            admin.close()
 
 
 def _ensure_reader(cur: Any, settings: Settings, database: str) -> None:

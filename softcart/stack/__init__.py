@@ -6,20 +6,11 @@ from softcart.core.settings import Settings
 
 
 def create_databases(settings: Settings) -> None:
-    """Create the MySQL and PostgreSQL databases named in ``settings`` if they are missing."""
-    from softcart.core.connections import mysql_connect, mysql_database, postgres_connect
+    """Create the MySQL and PostgreSQL databases named in ``settings`` if they are missing, and on the
+    local servers the pipeline's accounts that own them (softcart.stack.accounts)."""
+    from softcart.stack.accounts import create_accounts
 
-    conn = mysql_connect(settings, with_database=False)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f"CREATE DATABASE IF NOT EXISTS `{mysql_database(settings)}` CHARACTER SET utf8mb4")
-    finally:
-        conn.close()
-
-    name = settings.postgres.database
-    with postgres_connect(settings, "softcart-up", autocommit=True, database="postgres") as pconn:
-        if not pconn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone():
-            pconn.execute(f'create database "{name}"')
+    create_accounts(settings)
 
 
 def provision(settings: Settings) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from softcart.core.credentials import pgpass_file
 from softcart.core.settings import Settings
 from softcart.stack import provision
 from softcart.stack.servers import StackError, servers
@@ -19,7 +20,16 @@ console = Console(stderr=True)
 
 
 def start_all(settings: Settings) -> dict[str, str]:
-    """Start every managed server (in parallel) and provision the databases. Returns name -> action."""
+    """Start every managed server (in parallel) and provision the databases. Returns name -> action.
+
+    ``settings`` must carry the local passwords (``softcart.core.credentials.ensure_local_secrets``)."""
+    from softcart.core.credentials import ensure_local_secrets
+
+    if ensure_local_secrets(settings) != settings:
+        raise StackError(
+            "the local passwords were not in these settings: resolve them with "
+            "softcart.core.credentials.ensure_local_secrets before starting the stack"
+        )
     managed = [s for s in servers(settings) if settings.is_managed(s.name)]
     actions: dict[str, str] = {
         s.name: "external" for s in servers(settings) if not settings.is_managed(s.name)
@@ -92,6 +102,7 @@ def derived_paths(settings: Settings) -> list[Path]:
         data / "dbt",
         data / "weblog",
         settings.secrets_file,
+        pgpass_file(settings),
         data / "last_dataset.json",  # the marker of earlier versions
     ]
     lake = Path(settings.lake_url)

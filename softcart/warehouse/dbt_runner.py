@@ -59,6 +59,9 @@ def dbt_env(settings: Settings) -> dict[str, str]:
         # settings made in code (dataclasses.replace, Url.with_database): the profile then reads
         # their connection from the one variable that overrides the rest
         env["SOFTCART_POSTGRES_URL"] = settings.postgres.raw
+    elif settings.is_managed("postgres") and settings.postgres.password:
+        # the local server's password (from secrets.env): the profile reads it without a URL
+        env["SOFTCART_POSTGRES_PASSWORD"] = settings.postgres.password
     env.update(
         {
             "SOFTCART_DBT_TARGET": settings.dbt_target,

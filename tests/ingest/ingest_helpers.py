@@ -88,7 +88,14 @@ def mongo_collection(settings: Settings) -> Any:
 
 def pg(settings: Settings) -> psycopg.Connection[Any]:
     url = settings.postgres
-    return psycopg.connect(host=url.host, port=url.port, user=url.user, dbname=url.database, autocommit=True)
+    return psycopg.connect(
+        host=url.host,
+        port=url.port,
+        user=url.user,
+        password=url.password,
+        dbname=url.database,
+        autocommit=True,
+    )
 
 
 def pg_all(settings: Settings, query: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:

@@ -102,6 +102,7 @@ def source_settings(stack: Settings, data_dir: Path) -> Settings:
 
     from softcart.core.settings import load_settings
     from softcart.load.bootstrap import apply_source_schemas
+    from softcart.stack.accounts import mongo_users, mysql_accounts
 
     name = "tl_" + uuid.uuid4().hex[:10]
     env = dict(stack.env)
@@ -109,6 +110,8 @@ def source_settings(stack: Settings, data_dir: Path) -> Settings:
         {"SOFTCART_DATA_DIR": str(data_dir), "SOFTCART_MYSQL_DATABASE": name, "SOFTCART_MONGO_DATABASE": name}
     )
     settings = load_settings(env)
+    mysql_accounts(settings)  # the databases, owned by the pipeline's account
+    mongo_users(settings)
     apply_source_schemas(settings)
     return settings
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import csv
+import os
 import subprocess
 from pathlib import Path
 
 import pymysql
 from load_helpers import DatasetMaker, load, mongo_collection, mysql_rows
 
-from softcart.core.settings import Settings
+from softcart.core.settings import Settings, load_settings
 from softcart.load.catalog_export import main as export_catalog
 from softcart.load.sales_dump import parse_sales_dump
+from softcart.stack.accounts import mysql_accounts
 
 DATADUMP = Path(__file__).resolve().parents[2] / "scripts" / "datadump.sh"
 
@@ -29,10 +31,10 @@ def _run_datadump(settings: Settings, cwd: Path, *args: str) -> subprocess.Compl
 
 def _restore(settings: Settings, dump: Path, database: str) -> list[tuple[object, ...]]:
     my = settings.mysql
+    # a database of its own, owned by the load account as the sales database is
+    mysql_accounts(load_settings(dict(settings.env, SOFTCART_MYSQL_DATABASE=database)))
     admin = pymysql.connect(host=my.host, port=my.port, user=my.user or "root", password=my.password or "")
     try:
-        with admin.cursor() as cur:
-            cur.execute(f"CREATE DATABASE `{database}`")
         client = [
             "mariadb",
             f"--host={my.host}",
@@ -41,7 +43,8 @@ def _restore(settings: Settings, dump: Path, database: str) -> list[tuple[object
             database,
         ]
         with dump.open("rb") as stdin:
-            subprocess.run(client, stdin=stdin, check=True, capture_output=True, timeout=120)
+            env = dict(os.environ, MYSQL_PWD=my.password or "")
+            subprocess.run(client, stdin=stdin, check=True, capture_output=True, timeout=120, env=env)
         with admin.cursor() as cur:
             cur.execute(f"SELECT * FROM `{database}`.sales_data ORDER BY rowid")
             return list(cur.fetchall())

@@ -52,6 +52,7 @@ def test_run_purge_run_reproduces_the_first_run(own_stack: Settings) -> None:
     settings = own_stack
     first = _ok(softcart(settings, "run", "--scale", "0.001", "--seed", "7"))
     assert "ok load: " in first
+    settings = load_settings(own_stack.env)  # with the passwords the run generated into secrets.env
     sources, warehouse = sources_snapshot(settings), warehouse_snapshot(settings)
     assert sources["mysql.sales_data"][0] == 1000 and warehouse["marts.fct_sales"][0] > 1000
 
@@ -62,6 +63,7 @@ def test_run_purge_run_reproduces_the_first_run(own_stack: Settings) -> None:
     again = _ok(softcart(settings, "run", "--scale", "0.001", "--seed", "7"))
     assert "ok load: " in again and "not reloaded" not in again  # the record went with the data
     assert "ok dbt: full build (no earlier successful build on record)" in again
+    settings = load_settings(own_stack.env)  # a purged data dir: new servers, new passwords
     assert sources_snapshot(settings) == sources
     assert warehouse_snapshot(settings) == warehouse
 

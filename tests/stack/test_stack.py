@@ -40,7 +40,7 @@ def test_status_json_reports_each_service(stack: Settings) -> None:
     by_name = {s["service"]: s for s in report["services"]}
     assert set(by_name) == {"mysql", "postgres", "mongo"}
     assert all(s["answers"] and s["managed"] for s in by_name.values())
-    assert by_name["postgres"]["url"] == stack.postgres.raw
+    assert by_name["postgres"]["url"] == stack.postgres.redacted  # never a password
 
 
 def test_external_url_is_honoured(stack: Settings, tmp_path: Path) -> None:
