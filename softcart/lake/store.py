@@ -5,19 +5,27 @@ Two views of the same place: pyarrow (used by the export, which writes without a
 
 Zones and layout::
 
-    <lake>/raw/searchterms/part-00000.parquet          file inputs as they landed
-    <lake>/sales/year=YYYY/month=M/part-00000.parquet  the wide sales table (fct_sales + dims)
-    <lake>/dim_date/part-00000.parquet                 each dimension, one folder
-    <lake>/results/<job>/...                           what the Spark jobs compute
-    <lake>/models/<name>/                              Spark ML models
-    <lake>/manifests/latest.json, export-<id>.json     one manifest per export
-    <lake>/_staging/, <lake>/_trash/                   the export's write-aside area (never read)
+    <lake>/raw/searchterms/part-<export id>.parquet          file inputs as they landed
+    <lake>/sales/year=YYYY/month=M/part-<export id>.parquet  the wide sales table (fct_sales + dims)
+    <lake>/dim_date/part-<export id>.parquet                 each dimension, one folder
+    <lake>/results/<job>/...                                 what the Spark jobs compute
+    <lake>/models/<name>/                                    Spark ML models
+    <lake>/manifests/latest.json, export-<id>.json           one manifest per export
+
+The manifest is the lake's table of contents: ``manifests/latest.json`` names, for every table and
+partition, the one file that holds it. Readers read those files (:func:`table_files`), never a
+folder listing: an export writes its files beside the old ones and commits by replacing
+``latest.json`` (an atomic rename), so what the manifest names is always whole and always agrees
+with its row counts; files it does not name (an export in progress, or one killed) are ignored and
+deleted by the next export.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pyarrow.fs as pafs
@@ -71,3 +79,33 @@ class Lake:
     @property
     def is_local(self) -> bool:
         return isinstance(self.fs, pafs.LocalFileSystem)
+
+
+MANIFESTS = "manifests"
+LATEST = "latest.json"
+LEGACY_PART_FILE = "part-00000.parquet"  # the one file of a partition written before manifests named it
+
+
+def latest_manifest(lake: Lake) -> dict[str, Any]:
+    """The manifest of the last finished export ({} when there is none)."""
+    path = lake.path(MANIFESTS, LATEST)
+    if lake.fs.get_file_info(path).type == pafs.FileType.NotFound:
+        return {}
+    with lake.fs.open_input_stream(path) as f:
+        data = json.loads(f.read().decode("utf-8"))
+    return data if isinstance(data, dict) else {}
+
+
+def partition_file(entry: dict[str, Any]) -> str:
+    """The file name of one partition in a manifest's ``partitions``."""
+    return str(entry.get("file") or LEGACY_PART_FILE)
+
+
+def table_files(lake: Lake, table: str, manifest: dict[str, Any] | None = None) -> list[str]:
+    """The files (paths relative to the table's folder) that hold ``table`` now, as the latest
+    manifest names them; [] when no export wrote the table. Readers read these and nothing else."""
+    manifest = latest_manifest(lake) if manifest is None else manifest
+    partitions = manifest.get("tables", {}).get(table, {}).get("partitions", {})
+    return [
+        "/".join(p for p in (path, partition_file(entry)) if p) for path, entry in sorted(partitions.items())
+    ]

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from softcart.lake.store import Lake
+from softcart.lake.store import Lake, table_files
 from spark.jobs import JobInputMissing
 
 if TYPE_CHECKING:
@@ -16,9 +16,13 @@ if TYPE_CHECKING:
 def read_lake_table(
     spark: SparkSession, lake: Lake, table: str, hint: str = "run `softcart export` first"
 ) -> DataFrame:
-    if not lake.exists(table):
+    """The table as the lake's manifest names it (its files, never a folder listing: an export in
+    progress or a killed one writes files the manifest does not name yet; softcart/lake/store.py)."""
+    files = table_files(lake, table)
+    if not files:
         raise JobInputMissing(f"{lake.spark_path(table)} does not exist: {hint}")
-    return spark.read.parquet(lake.spark_path(table))
+    paths = [lake.spark_path(table, f) for f in files]
+    return spark.read.option("basePath", lake.spark_path(table)).parquet(*paths)
 
 
 def write_result(df: DataFrame, lake: Lake, *parts: str) -> str:

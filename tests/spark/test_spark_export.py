@@ -15,8 +15,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from softcart.core.settings import Settings
-from softcart.lake.export import main, run_export
+from softcart.lake.export import export_lock, main, run_export
 from softcart.lake.export.raw_zone import RAW_FILES, RawFileError, read_raw_file
+from softcart.lake.store import Lake, latest_manifest, table_files
 
 
 class SimulatedCrash(BaseException):
@@ -28,8 +29,25 @@ def lake_dir(settings: Settings) -> Path:
 
 
 def lake_sales(settings: Settings) -> list[dict[str, Any]]:
-    dataset = ds.dataset(lake_dir(settings) / "sales", format="parquet", partitioning="hive")
+    """The sales table as a reader sees it: the files the manifest names."""
+    root = lake_dir(settings) / "sales"
+    files = [str(root / f) for f in table_files(Lake.from_url(settings.lake_url), "sales")]
+    dataset = ds.dataset(files, format="parquet", partitioning="hive", partition_base_dir=str(root))
     return dataset.to_table().to_pylist()
+
+
+def unnamed_files(settings: Settings) -> set[str]:
+    """Data files of the lake's tables that the manifest does not name (a killed export's)."""
+    lake = Lake.from_url(settings.lake_url)
+    manifest = latest_manifest(lake)
+    root = lake_dir(settings)
+    named = {f"{t}/{f}" for t in manifest.get("tables", {}) for f in table_files(lake, t, manifest)}
+    return {
+        str(p.relative_to(root))
+        for t in manifest.get("tables", {})
+        for p in (root / t).rglob("*")
+        if p.is_file()
+    } - named
 
 
 def snapshot(settings: Settings) -> dict[str, int]:
@@ -122,22 +140,24 @@ def test_only_changed_partitions_are_rewritten(warehouse: Settings, marts: marts
     assert sales.written == ["year=2020/month=3"]
     assert sales.removed == ["year=2021/month=5"]
     after = snapshot(warehouse)
-    changed = {p for p in before if after.get(p) != before[p]}
-    assert changed == {
-        "sales/year=2020/month=3/part-00000.parquet",
-        "sales/year=2021/month=5/part-00000.parquet",
+    first = Path(next(p for p in before if p.startswith("sales/year=2020/month=3/"))).name
+    second = f"part-{result.export_id}.parquet"
+    assert {p for p in before if after.get(p) != before[p]} == {
+        f"sales/year=2020/month=3/{first}",
+        f"sales/year=2021/month=5/{first}",
     }
+    assert set(after) - set(before) == {f"sales/year=2020/month=3/{second}"}
+    assert not unnamed_files(warehouse)
     assert not (lake_dir(warehouse) / "sales" / "year=2021" / "month=5").exists()
     lake_quantity = {r["sale_key"]: r["quantity"] for r in lake_sales(warehouse)}
     assert lake_quantity[march["sale_key"]] == march["quantity"] + 1
 
 
-@pytest.mark.parametrize("crash_at", ["batch-written", "before-swap"])
-def test_interrupted_export_leaves_no_half_partition(
+@pytest.mark.parametrize("crash_at", ["batch-written", "partition-written", "before-commit"])
+def test_interrupted_export_leaves_the_previous_lake_whole(
     warehouse: Settings, marts: marts_data.Marts, crash_at: str
 ) -> None:
     run_export(warehouse)
-    old = {(r["year"], r["month"]): sorted(map(key, [r])) for r in lake_sales(warehouse)}
     old_rows = Counter(map(key, lake_sales(warehouse)))
     # every sale of 2020 changes: twelve partitions to rewrite
     marts_data.execute(
@@ -147,34 +167,32 @@ def test_interrupted_export_leaves_no_half_partition(
     seen: list[str] = []
 
     def crash(event: str, table: str, partition: str) -> None:
-        if table == "sales" and event == crash_at:
+        if event == crash_at and (table == "sales" or event == "before-commit"):
             seen.append(partition)
-            if len(seen) == 3:  # the third partition dies half-way
+            if len(seen) == 3 or event == "before-commit":  # dies in the third partition, or at the end
                 raise SimulatedCrash
 
     with pytest.raises(SimulatedCrash):
         run_export(warehouse, hook=crash)
-    del old
 
-    # what a reader sees: each partition whole, old or new; the two swapped ones new, the rest old
-    visible = lake_sales(warehouse)
-    new_expected = Counter(map(key, marts_data.wide_rows(_reload(warehouse))))
-    for y, m in {(r["year"], r["month"]) for r in visible}:
-        part = Counter(key(r) for r in visible if (r["year"], r["month"]) == (y, m))
-        old_part = Counter({k: n for k, n in old_rows.items() if (k[1], k[2]) == (y, m)})
-        new_part = Counter({k: n for k, n in new_expected.items() if (k[1], k[2]) == (y, m)})
-        assert part in (old_part, new_part), f"partition {y}/{m} is neither the old nor the new one"
-        if f"year={y}/month={m}" in seen[:2]:
-            assert part == new_part
-        if f"year={y}/month={m}" == seen[2]:
-            assert part == old_part
-    # the half-written partition sits aside, where no reader looks
-    assert list((lake_dir(warehouse) / "_staging").rglob("*.parquet"))
+    # a reader follows the manifest: the previous export, whole; the new files sit unnamed beside it
+    assert Counter(map(key, lake_sales(warehouse))) == old_rows
+    assert unnamed_files(warehouse)
 
-    # the next export finishes the job and cleans up
+    # the next export deletes them and finishes the job
     run_export(warehouse)
+    new_expected = Counter(map(key, marts_data.wide_rows(_reload(warehouse))))
     assert Counter(map(key, lake_sales(warehouse))) == new_expected
-    assert not (lake_dir(warehouse) / "_staging").exists()
+    assert not unnamed_files(warehouse)
+
+
+def test_one_export_at_a_time(warehouse: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    lake = Lake.from_url(warehouse.lake_url)
+    with export_lock(warehouse, lake):  # another export holds the lake
+        assert main(warehouse) == 1
+    assert "another `softcart export` is writing the lake" in capsys.readouterr().out
+    assert not latest_manifest(lake)  # the refused export wrote nothing
+    assert main(warehouse) == 0  # the lock went with its holder
 
 
 def _reload(settings: Settings) -> marts_data.Marts:

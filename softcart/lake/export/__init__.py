@@ -6,7 +6,9 @@
 
 Incremental: each partition's row count and checksum are computed in PostgreSQL (one consistent
 snapshot) and compared with the previous manifest; only partitions that differ (or are missing from
-the lake) are read and rewritten, each written aside and swapped in (:mod:`softcart.lake.export.atomic`).
+the lake) are read and rewritten, each into a new file beside the old one; the new manifest commits
+them all at once (:mod:`softcart.lake.export.atomic`). One export at a time per lake: a PostgreSQL
+session lock, released when the process ends, however it ends.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,9 +28,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from softcart.core.connections import postgres_connect
 from softcart.core.settings import Settings
 from softcart.lake.export import manifest as manifests
-from softcart.lake.export.atomic import Hook, PartitionWriter, clean_leftovers, remove_partition, write_whole
+from softcart.lake.export.atomic import Hook, PartitionWriter, collect_garbage, part_file, write_whole
 from softcart.lake.export.raw_zone import RAW_FILES, RawFileError, file_checksum, read_raw_file
 from softcart.lake.export.tables import MART_TABLES, REQUIRED_RELATIONS, LakeTable
 from softcart.lake.export.warehouse import (
@@ -41,7 +45,31 @@ from softcart.lake.export.warehouse import (
     stream_batches,
     typed_query,
 )
-from softcart.lake.store import Lake
+from softcart.lake.store import Lake, partition_file
+
+LOCK_SQL = "select pg_try_advisory_lock(hashtext('softcart.export:' || %s))"
+
+
+class ExportBusy(RuntimeError):
+    """Another export is writing the same lake."""
+
+
+@contextmanager
+def export_lock(settings: Settings, lake: Lake, wait_seconds: float = 5.0) -> Iterator[None]:
+    """One export at a time per lake: a session lock in the warehouse, released when the process ends
+    (a killed export's too: the server notices its closed socket within moments, hence the wait)."""
+    with postgres_connect(settings, "softcart-export-lock", autocommit=True) as conn:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            row = conn.execute(LOCK_SQL, (lake.url,)).fetchone()
+            if row and row[0]:
+                break
+            if time.monotonic() >= deadline:
+                raise ExportBusy(
+                    f"another `softcart export` is writing the lake {lake.url}; try again when it ends"
+                )
+            time.sleep(0.2)
+        yield
 
 
 @dataclass
@@ -148,13 +176,17 @@ def run_export(
     settings: Settings, *, hook: Hook | None = None, console: Console | None = None
 ) -> ExportResult:
     """Export the marts and the raw files to the lake; see the module docstring."""
+    lake = Lake.from_url(settings.lake_url)
+    with export_lock(settings, lake):
+        return _export(settings, lake, hook, console or Console(stderr=True, quiet=True))
+
+
+def _export(settings: Settings, lake: Lake, hook: Hook | None, console: Console) -> ExportResult:
     started = time.perf_counter()
     started_at = datetime.now(UTC).isoformat()
-    console = console or Console(stderr=True, quiet=True)
-    lake = Lake.from_url(settings.lake_url)
     export_id = _new_export_id()
     previous = manifests.load_latest(lake)
-    clean_leftovers(lake)
+    collect_garbage(lake, previous)  # what a killed export wrote beside the manifest's files
     results: list[TableResult] = []
     tables_manifest: dict[str, Any] = {}
     notes: list[str] = []
@@ -176,7 +208,7 @@ def run_export(
                     for path, (rows, checksum) in sorted(prints.items())
                     if before.get(path, {}).get("rows") != rows
                     or before.get(path, {}).get("checksum") != checksum
-                    or not lake.exists(table.name, path)
+                    or not lake.exists(table.name, path, partition_file(before[path]))
                 ]
                 removed = sorted(p for p in before if p not in prints)
                 plans.append((table, query, prints, before, changed, removed))
@@ -210,8 +242,7 @@ def run_export(
                                 f"{table.name}/{path}: wrote {written.get(path)} rows, "
                                 f"the warehouse has {prints[path][0]}"
                             )
-                    for path in removed:
-                        remove_partition(lake, export_id, table.name, path)
+                    # removed partitions: out of the new manifest; their files go after the commit
                     partitions = {
                         path: {
                             "rows": rows,
@@ -219,6 +250,7 @@ def run_export(
                             "export_id": export_id
                             if path in written
                             else before.get(path, {}).get("export_id", export_id),
+                            "file": part_file(export_id) if path in written else partition_file(before[path]),
                         }
                         for path, (rows, checksum) in sorted(prints.items())
                     }
@@ -249,7 +281,9 @@ def run_export(
         landed_before: dict[str, Any] = manifests.previous_partitions(previous, spec.table).get("", {})
         rows = int(landed_before.get("rows", 0))
         written_raw: list[str] = []
-        if landed_before.get("checksum") != checksum or not lake.exists(spec.table):
+        if landed_before.get("checksum") != checksum or not lake.exists(
+            spec.table, partition_file(landed_before)
+        ):
             data = read_raw_file(source, spec)
             write_whole(lake, export_id, spec.table, data, hook)
             rows = data.num_rows
@@ -264,13 +298,15 @@ def run_export(
                     "rows": rows,
                     "checksum": checksum,
                     "export_id": export_id if written_raw else landed_before.get("export_id", export_id),
+                    "file": part_file(export_id) if written_raw else partition_file(landed_before),
                 }
             },
             "written": written_raw,
             "removed": [],
         }
 
-    clean_leftovers(lake)  # the emptied write-aside folders of this export
+    if hook is not None:
+        hook("before-commit", "", "")
     seconds = time.perf_counter() - started
     manifest = {
         "export_id": export_id,
@@ -283,7 +319,8 @@ def run_export(
         "tables": tables_manifest,
         "notes": notes,
     }
-    manifest_path = manifests.write(lake, manifest)
+    manifest_path = manifests.write(lake, manifest)  # the commit: readers now see this export
+    collect_garbage(lake, manifest)  # the files no manifest names any more
     return ExportResult(export_id, manifest_path, settings.lake_url, source_run_id, results, seconds, notes)
 
 
@@ -315,7 +352,7 @@ def main(settings: Settings) -> int:
     console = Console()
     try:
         result = run_export(settings, console=console)
-    except (MartsMissing, RawFileError, ValueError) as exc:
+    except (MartsMissing, RawFileError, ValueError, ExportBusy) as exc:
         console.print(f"[red]export failed:[/] {exc}")
         return 1
     except psycopg.OperationalError as exc:

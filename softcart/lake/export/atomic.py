@@ -1,53 +1,81 @@
-"""Write aside, then swap: a partition of the lake appears whole or not at all.
+"""Write beside, commit with the manifest: the lake agrees with its manifest at every instant.
 
-A partition's files are written under ``<lake>/_staging/<export id>/<table>/<partition>/``, which no
-reader looks at (Spark and pyarrow skip ``_``-prefixed folders, and nothing reads the lake root).
-When the partition is complete, it is swapped in with renames: the old folder (if any) is moved to
-``<lake>/_trash/<export id>/...``, the new one is moved to its place, the trash is deleted. On a local
-file system and on HDFS a rename is atomic, so a reader sees the old partition, then (after a moment
-with neither, if the partition existed) the new one, never a half-written one. An interrupted export
-leaves only ``_staging``/``_trash`` folders, which the next export deletes.
+Each partition an export rewrites gets a new file named by the export,
+``<lake>/<table>/<partition>/part-<export id>.parquet``, written under a hidden temporary name
+(``.tmp-part-...``, skipped by every Parquet reader) and renamed when complete. The old file stays
+where it is, and the manifest (``manifests/latest.json``) still names it. When every table is
+written, the export commits by replacing ``latest.json`` (:mod:`softcart.lake.export.manifest`);
+only then does :func:`collect_garbage` delete the files the new manifest no longer names.
 
-On object stores (s3a://, gs://) a "rename" is a copy then a delete: not atomic. There the manifest
-is the commit point (see docs/spark.md).
+So a reader that follows the manifest (:func:`softcart.lake.store.table_files`; Spark's
+``read_lake_table``) sees the previous export whole until the commit and the new one whole after it.
+An export killed at any point leaves files no manifest names; the next export deletes them before it
+writes (and the ``_staging``/``_trash`` folders of earlier versions of this module). On object
+stores (s3a://, gs://) the same holds: nothing is renamed into a name the manifest reads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from softcart.lake.store import Lake
+from softcart.lake.store import Lake, partition_file
 
-STAGING = "_staging"
-TRASH = "_trash"
-PART_FILE = "part-00000.parquet"
+# folders of earlier versions (write-aside, then swap): deleted when found
+LEGACY_FOLDERS = ("_staging", "_trash")
+TMP_PREFIX = ".tmp-"
 
 Hook = Callable[[str, str, str], None]
-"""Called as ``hook(event, table, partition)``; events: ``batch-written``, ``before-swap``,
-``swapped``. For tests that simulate a crash (raise from the hook)."""
+"""Called as ``hook(event, table, partition)``; events: ``batch-written``, ``partition-written``,
+``before-commit`` (table and partition empty: every file written, the manifest not yet replaced).
+For tests that simulate a crash (raise from the hook)."""
+
+
+def part_file(export_id: str) -> str:
+    return f"part-{export_id}.parquet"
 
 
 def _exists(fs: pafs.FileSystem, path: str) -> bool:
     return fs.get_file_info(path).type != pafs.FileType.NotFound
 
 
-def clean_leftovers(lake: Lake) -> list[str]:
-    """Delete what interrupted exports left aside. Returns the deleted folders."""
+def collect_garbage(lake: Lake, manifest: dict[str, Any]) -> list[str]:
+    """Delete every file under the manifest's tables that it does not name (a killed or superseded
+    export's), emptied partition folders, and the legacy write-aside folders. Returns what went."""
     removed = []
-    for name in (STAGING, TRASH):
+    for name in LEGACY_FOLDERS:
         path = lake.path(name)
         if _exists(lake.fs, path):
             lake.fs.delete_dir(path)
             removed.append(path)
+    for table, spec in manifest.get("tables", {}).items():
+        root = lake.path(table)
+        if not _exists(lake.fs, root):
+            continue
+        keep = {
+            "/".join(p for p in (root, path, partition_file(entry)) if p)
+            for path, entry in spec.get("partitions", {}).items()
+        }
+        infos = lake.fs.get_file_info(pafs.FileSelector(root, recursive=True))
+        for info in infos:
+            if info.type == pafs.FileType.File and info.path not in keep:
+                lake.fs.delete_file(info.path)
+                removed.append(info.path)
+        # emptied folders, deepest first (year=YYYY/month=M, then year=YYYY)
+        for info in sorted(infos, key=lambda i: i.path.count("/"), reverse=True):
+            if info.type == pafs.FileType.Directory and not lake.fs.get_file_info(
+                pafs.FileSelector(info.path)
+            ):
+                lake.fs.delete_dir(info.path)
     return removed
 
 
 class PartitionWriter:
-    """Writes one partition aside, batch by batch, and swaps it in on :meth:`commit`."""
+    """Writes one partition's new file, batch by batch, beside the file the manifest names."""
 
     def __init__(
         self, lake: Lake, export_id: str, table: str, partition: str, schema: pa.Schema, hook: Hook | None
@@ -56,13 +84,12 @@ class PartitionWriter:
         self.table = table
         self.partition = partition
         self.hook = hook
-        self.staging_dir = lake.path(STAGING, export_id, table, partition)
-        self.trash_dir = lake.path(TRASH, export_id, table, partition)
-        self.target_dir = lake.path(table, partition)
-        lake.fs.create_dir(self.staging_dir, recursive=True)
-        self._writer = pq.ParquetWriter(
-            f"{self.staging_dir}/{PART_FILE}", schema, filesystem=lake.fs, compression="zstd"
-        )
+        self.file_name = part_file(export_id)
+        folder = lake.path(table, partition)
+        lake.fs.create_dir(folder, recursive=True)
+        self.path = f"{folder}/{self.file_name}"
+        self.tmp_path = f"{folder}/{TMP_PREFIX}{self.file_name}"
+        self._writer = pq.ParquetWriter(self.tmp_path, schema, filesystem=lake.fs, compression="zstd")
         self.rows = 0
 
     def _event(self, name: str) -> None:
@@ -75,49 +102,23 @@ class PartitionWriter:
         self._event("batch-written")
 
     def commit(self) -> None:
+        """The file is complete under its final name; the manifest does not name it yet."""
         self._writer.close()
-        self._event("before-swap")
-        swap_in(self.lake, self.staging_dir, self.target_dir, self.trash_dir)
-        self._event("swapped")
+        self.lake.fs.move(self.tmp_path, self.path)
+        self._event("partition-written")
 
     def abort(self) -> None:
         try:
             self._writer.close()
         finally:
-            if _exists(self.lake.fs, self.staging_dir):
-                self.lake.fs.delete_dir(self.staging_dir)
-
-
-def swap_in(lake: Lake, staging_dir: str, target_dir: str, trash_dir: str) -> None:
-    fs = lake.fs
-    parent = target_dir.rsplit("/", 1)[0]
-    fs.create_dir(parent, recursive=True)
-    if _exists(fs, target_dir):
-        fs.create_dir(trash_dir.rsplit("/", 1)[0], recursive=True)
-        fs.move(target_dir, trash_dir)
-    fs.move(staging_dir, target_dir)
-    if _exists(fs, trash_dir):
-        fs.delete_dir(trash_dir)
-
-
-def remove_partition(lake: Lake, export_id: str, table: str, partition: str) -> None:
-    """Take a partition out of the lake (its rows are gone from the warehouse)."""
-    target = lake.path(table, partition)
-    if not _exists(lake.fs, target):
-        return
-    trash = lake.path(TRASH, export_id, table, partition)
-    lake.fs.create_dir(trash.rsplit("/", 1)[0], recursive=True)
-    lake.fs.move(target, trash)
-    lake.fs.delete_dir(trash)
-    parent = target.rsplit("/", 1)[0]
-    if parent != lake.path(table) and not lake.fs.get_file_info(pafs.FileSelector(parent)):
-        lake.fs.delete_dir(parent)  # e.g. an emptied year=YYYY folder
+            if _exists(self.lake.fs, self.tmp_path):
+                self.lake.fs.delete_file(self.tmp_path)
 
 
 def write_whole(
     lake: Lake, export_id: str, table: str, data: pa.Table, hook: Hook | None = None, partition: str = ""
-) -> None:
-    """Write a small table (or one partition) in one go, atomically."""
+) -> str:
+    """Write a small table (or one partition) in one go. Returns its file name."""
     writer = PartitionWriter(lake, export_id, table, partition, data.schema, hook)
     try:
         writer.write(data)
@@ -125,3 +126,4 @@ def write_whole(
     except Exception:
         writer.abort()
         raise
+    return writer.file_name

@@ -1,13 +1,15 @@
 """The export manifest: what the lake holds after an export, and where it came from.
 
 ``<lake>/manifests/export-<id>.json`` is written by each export, then copied to
-``<lake>/manifests/latest.json``, which the next export compares against. Shape::
+``<lake>/manifests/latest.json`` (a temporary file renamed over it: the export's commit point),
+which readers follow and the next export compares against. Shape::
 
     {"export_id": "...", "started_at": "...", "finished_at": "...", "source_run_id": 7,
      "lake_url": "...", "rows_written": 123, "seconds": 1.2,
      "tables": {"sales": {"source": "marts.fct_sales", "partition_by": ["year", "month"], "rows": 3,
                           "partitions": {"year=2021/month=1": {"rows": 3, "checksum": "...",
-                                                               "export_id": "<the export that wrote it>"}},
+                                                               "export_id": "<the export that wrote it>",
+                                                               "file": "part-<that export id>.parquet"}},
                           "written": ["year=2021/month=1"], "removed": []}}}
 
 An unpartitioned table has one partition, ``""``.
@@ -18,21 +20,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pyarrow.fs as pafs
-
-from softcart.lake.store import Lake
-
-MANIFESTS = "manifests"
-LATEST = "latest.json"
+from softcart.lake.store import LATEST, MANIFESTS, Lake, latest_manifest
 
 
 def load_latest(lake: Lake) -> dict[str, Any]:
-    path = lake.path(MANIFESTS, LATEST)
-    if lake.fs.get_file_info(path).type == pafs.FileType.NotFound:
-        return {}
-    with lake.fs.open_input_stream(path) as f:
-        data = json.loads(f.read().decode("utf-8"))
-    return data if isinstance(data, dict) else {}
+    return latest_manifest(lake)
 
 
 def _write_json(lake: Lake, path: str, data: dict[str, Any]) -> None:
