@@ -12,7 +12,7 @@ from ingest.config import Stream
 from ingest.context import RunContext, StreamResult
 from ingest.crash import crash_point
 from ingest.errors import IngestError
-from ingest.runs import abandon_stale_runs, acquire_lock, finish_run, start_run
+from ingest.runs import abandon_stale_runs, acquire_lock, finish_run, record_failure, start_run
 from ingest.warehouse import create_raw_table, pg_connect
 from softcart.core.settings import Settings
 
@@ -85,8 +85,16 @@ def run_ingest(
             conn.commit()
             crash_point(settings, "after_commit")
         except Exception as exc:
-            conn.rollback()
+            lost = conn.broken
+            if not lost:
+                conn.rollback()
             message = str(exc) if isinstance(exc, IngestError) else f"{type(exc).__name__}: {exc}"
+            if lost:  # the warehouse went away (killed, restarted, network): one line, no traceback
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                message = (
+                    f"PostgreSQL {settings.postgres.redacted}: the connection was lost during the run "
+                    f"({first}); nothing of it was published"
+                )
             for r in outcome.results:
                 if r.status == "running":
                     r.status = "failed"
@@ -95,7 +103,8 @@ def run_ingest(
                     r.notes.append("rolled back: the run failed")
                     r.status = "rolled back"
             outcome.error = message
-            finish_run(log, run_id, outcome.results, "failed", message)
+            if not record_failure(settings, log, run_id, outcome.results, message):
+                outcome.error += "; the run could not be marked failed (the warehouse is unreachable): the next run marks it abandoned"
         finally:
             conn.close()
     return outcome

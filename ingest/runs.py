@@ -9,6 +9,7 @@ that dies (kill -9) leaves ``running``; the next run, holding the ingest lock, m
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from typing import Any
@@ -89,6 +90,23 @@ def finish_run(
                 for r in results
             ],
         )  # fmt: skip
+
+
+def record_failure(
+    settings: Settings, log: psycopg.Connection[Any], run_id: int, results: list[StreamResult], error: str
+) -> bool:
+    """Mark the run ``failed``: on its log connection, or on a new one when the warehouse dropped that
+    one too (a restarted server). False when the warehouse cannot be reached at all."""
+    if not log.broken:
+        with contextlib.suppress(psycopg.Error):
+            finish_run(log, run_id, results, "failed", error)
+            return True
+    try:
+        with pg_connect(settings, autocommit=True) as fresh:
+            finish_run(fresh, run_id, results, "failed", error)
+        return True
+    except psycopg.Error:
+        return False
 
 
 def last_runs(settings: Settings, n: int = 5) -> list[dict[str, Any]]:
