@@ -24,7 +24,7 @@ CAPSTONE = Path(
     os.environ.get("SOFTCART_CAPSTONE_DIR") or Path(__file__).resolve().parents[2] / "shared" / "capstone"
 )
 
-TEST_PORTS = {"MYSQL": 23306, "POSTGRES": 25432, "MONGO": 27117}
+TEST_PORTS = {"MYSQL": 23306, "POSTGRES": 25432, "MONGO": 27117, "SUPERSET": 28088}
 
 
 def _port_offset() -> int:
@@ -38,6 +38,9 @@ def _base_env(data_dir: Path) -> dict[str, str]:
     for name, port in TEST_PORTS.items():
         env[f"SOFTCART_{name}_PORT"] = str(port + offset)
     env["SOFTCART_DATA_DIR"] = str(data_dir)
+    # the BI server (a minute to set up, 300 MB) only for the tests that use it: tests/dashboards
+    # starts it on the stack's settings with SOFTCART_SUPERSET_ENABLED=1
+    env["SOFTCART_SUPERSET_ENABLED"] = "0"
     return env
 
 
@@ -93,7 +96,7 @@ def _drop(settings: Settings) -> None:
 
 def make_isolated(stack: Settings, data_dir: Path) -> Settings:
     """Settings for fresh, provisioned databases on the running test servers."""
-    from softcart.core.credentials import reader_password
+    from softcart.core.credentials import bi_password, reader_password
     from softcart.stack import provision
 
     name = "t_" + uuid.uuid4().hex[:10]
@@ -106,6 +109,7 @@ def make_isolated(stack: Settings, data_dir: Path) -> Settings:
             "SOFTCART_MONGO_DATABASE": name,
             # one reader account per server: every isolated data dir shares the stack's password
             "SOFTCART_MYSQL_READER_PASSWORD": reader_password(stack),
+            "SOFTCART_POSTGRES_BI_PASSWORD": bi_password(stack),
         }
     )
     settings = load_settings(env)

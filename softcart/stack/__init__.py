@@ -25,8 +25,13 @@ def create_databases(settings: Settings) -> None:
 def provision(settings: Settings) -> None:
     """Create the databases named in ``settings`` and apply every bootstrap schema. Idempotent."""
     from ingest.bootstrap import apply_warehouse_schemas
+    from softcart.core.connections import postgres_connect
     from softcart.load.bootstrap import apply_source_schemas
+    from softcart.stack.bi_reader import ensure_bi_reader
 
     create_databases(settings)
     apply_source_schemas(settings)
     apply_warehouse_schemas(settings)
+    with postgres_connect(settings, "softcart-up") as conn:
+        ensure_bi_reader(settings, conn)
+        conn.commit()

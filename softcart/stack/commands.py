@@ -13,18 +13,27 @@ from rich.table import Table
 
 from softcart.core.settings import Settings
 from softcart.stack import provision
-from softcart.stack.servers import StackError, servers
+from softcart.stack.servers import Server, StackError, servers
+from softcart.stack.superset import Superset
 
 console = Console(stderr=True)
 
 
+def stack_servers(settings: Settings) -> list[Server]:
+    """The databases, and the BI server unless ``SOFTCART_SUPERSET_ENABLED=0``."""
+    listed = servers(settings)
+    if settings.superset_enabled:
+        listed.append(Superset(settings))
+    return listed
+
+
 def start_all(settings: Settings) -> dict[str, str]:
     """Start every managed server (in parallel) and provision the databases. Returns name -> action."""
-    managed = [s for s in servers(settings) if settings.is_managed(s.name)]
+    managed = [s for s in stack_servers(settings) if settings.is_managed(s.name)]
     actions: dict[str, str] = {
-        s.name: "external" for s in servers(settings) if not settings.is_managed(s.name)
+        s.name: "external" for s in stack_servers(settings) if not settings.is_managed(s.name)
     }
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    with ThreadPoolExecutor(max_workers=4) as pool:
         futures = {s.name: pool.submit(s.ensure_started) for s in managed}
         errors = []
         for name, fut in futures.items():
@@ -39,7 +48,7 @@ def start_all(settings: Settings) -> dict[str, str]:
 
 
 def up(settings: Settings) -> int:
-    with console.status("starting the local stack (MariaDB, PostgreSQL, SecantusDB)..."):
+    with console.status("starting the local stack (MariaDB, PostgreSQL, SecantusDB, Superset)..."):
         try:
             actions = start_all(settings)
         except StackError as exc:
@@ -48,15 +57,20 @@ def up(settings: Settings) -> int:
     table = Table(title="softcart up")
     for col in ("service", "url", "action"):
         table.add_column(col)
-    for server in servers(settings):
+    for server in stack_servers(settings):
         table.add_row(server.name, server.url.redacted, actions.get(server.name, "?"))
     console.print(table)
     console.print(f"data dir: {settings.data_dir}")
+    if settings.superset_enabled:
+        console.print(
+            f"BI: {settings.superset.raw.rstrip('/')}/ (user and password: SUPERSET_ADMIN_USER,"
+            f" SUPERSET_ADMIN_PASSWORD in {settings.secrets_file})"
+        )
     return 0
 
 
 def down(settings: Settings, purge: bool = False) -> int:
-    for server in servers(settings):
+    for server in stack_servers(settings):
         if not settings.is_managed(server.name):
             console.print(f"{server.name}: external ({server.url.redacted}), left alone")
             continue
@@ -115,7 +129,7 @@ def purge_derived(settings: Settings) -> list[Path]:
 
 def service_status(settings: Settings) -> list[dict[str, Any]]:
     rows = []
-    for server in servers(settings):
+    for server in stack_servers(settings):
         rows.append(
             {
                 "service": server.name,
