@@ -44,7 +44,23 @@ def start_all(settings: Settings) -> dict[str, str]:
     if errors:
         raise StackError("\n".join(errors))
     provision(settings)
+    if settings.superset_enabled:
+        actions["superset"] = actions.get("superset", "external") + "; " + _publish_on_start(settings)
     return actions
+
+
+def _publish_on_start(settings: Settings) -> str:
+    """Import the dashboards once the warehouse has a dbt manifest (the BI step does it after each build)."""
+    from dashboards.superset_sync import SyncError
+    from softcart.stack.superset import publish
+
+    try:
+        done = publish(settings)
+    except SyncError as exc:
+        if "no dbt manifest" in str(exc):
+            return "dashboards after the first dbt build"
+        raise StackError(f"superset: {exc}") from None
+    return f"dashboards {'imported' if done.imported else 'up to date'}"
 
 
 def up(settings: Settings) -> int:
@@ -65,6 +81,30 @@ def up(settings: Settings) -> int:
         console.print(
             f"BI: {settings.superset.raw.rstrip('/')}/ (user and password: SUPERSET_ADMIN_USER,"
             f" SUPERSET_ADMIN_PASSWORD in {settings.secrets_file})"
+        )
+    return 0
+
+
+def bi(settings: Settings, force: bool = False) -> int:
+    """``softcart bi``: Superset's datasets from the dbt manifest, the repository's dashboards."""
+    from dashboards.superset_sync import SyncError
+    from softcart.stack.superset import publish
+
+    try:
+        with console.status(f"importing the dashboards into {settings.superset.redacted}"):
+            done = publish(settings, force=force)
+    except SyncError as exc:
+        console.print(f"[red]softcart bi failed[/red]: {exc}")
+        return 1
+    console.print(
+        f"{done.datasets} datasets (from the dbt manifest), {done.charts} charts, {done.dashboards}"
+        f" dashboards: {'imported' if done.imported else 'not imported'} ({done.reason})"
+    )
+    for title, url in done.dashboard_urls:
+        console.print(f"  {title}: {url}")
+    if settings.is_managed("superset"):
+        console.print(
+            f"log in as SUPERSET_ADMIN_USER with SUPERSET_ADMIN_PASSWORD of {settings.secrets_file}"
         )
     return 0
 
@@ -101,7 +141,7 @@ def derived_paths(settings: Settings) -> list[Path]:
         settings.landing_dir,
         settings.datasets_dir,
         settings.logs_dir,
-        data / "dashboard",
+        data / "dashboard",  # the static page of earlier versions
         data / "airflow",
         data / "dbt",
         data / "weblog",

@@ -228,3 +228,70 @@ class Superset(Server):
 
     def stop(self) -> bool:
         return _stop_pid(self.pid_file, timeout=30)
+
+
+# --- the dashboards: imported on start and after each dbt build ----------------------------------
+
+
+def recorded_bundle(settings: Settings) -> str | None:
+    """The digest of the bundle last imported into the project's Superset (its metadata database)."""
+    path = metadata_db(settings)
+    if not path.exists():
+        return None
+    try:
+        with contextlib.closing(sqlite3.connect(path, timeout=30)) as conn:
+            row = conn.execute(f"select value from {SETUP_TABLE} where key = 'bundle_digest'").fetchone()
+    except sqlite3.Error:
+        return None
+    return None if row is None else str(row[0])
+
+
+def _record_bundle(settings: Settings, digest: str) -> None:
+    with contextlib.closing(sqlite3.connect(metadata_db(settings), timeout=30)) as conn, conn:
+        conn.execute(f"create table if not exists {SETUP_TABLE} (key text primary key, value text)")
+        conn.execute(
+            f"insert or replace into {SETUP_TABLE} (key, value) values ('bundle_digest', ?)", (digest,)
+        )
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What :func:`publish` did: imported, or why not (``reason``)."""
+
+    imported: bool
+    reason: str
+    digest: str | None = None
+    datasets: int = 0
+    charts: int = 0
+    dashboards: int = 0
+    dashboard_urls: tuple[tuple[str, str], ...] = ()
+
+
+def publish(settings: Settings, *, force: bool = False) -> Publication:
+    """Import the dashboards bundle (datasets from the dbt manifest, the repository's charts and
+    dashboards) into Superset, unless the project's Superset already holds this very bundle.
+
+    Raises :class:`dashboards.superset_sync.SyncError` when Superset refuses it or cannot be reached.
+    """
+    from dashboards.superset_sync import build_bundle, read_manifest, sync
+
+    manifest = read_manifest(settings)
+    bundle = build_bundle(settings, manifest)
+    counts = (bundle.count("datasets"), bundle.count("charts"), bundle.count("dashboards"))
+    if not settings.superset_enabled:
+        return Publication(False, "no BI server (SOFTCART_SUPERSET_ENABLED=0)", bundle.digest, *counts)
+    managed = settings.is_managed("superset")
+    if managed and not force and recorded_bundle(settings) == bundle.digest:
+        return Publication(
+            False, f"Superset holds this bundle already ({bundle.digest})", bundle.digest, *counts
+        )
+    result = sync(settings, bundle)
+    if managed:
+        _record_bundle(settings, bundle.digest)
+    return Publication(
+        True,
+        f"imported into {result.url} in {result.seconds:.1f} s",
+        bundle.digest,
+        *counts,
+        dashboard_urls=tuple(sorted(result.dashboard_urls.items())),
+    )

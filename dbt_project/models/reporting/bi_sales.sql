@@ -31,6 +31,7 @@ labelled as (
         dates.year,
         dates.quarter,
         dates.month,
+        cast({{ dbt.date_trunc('month', 'dates.date_day') }} as date) as month_start,
         coalesce(categories.category_name, 'Unknown') as category_name,
         coalesce(countries.country_name, 'Unknown') as country_name,
         -- an item by its type when it has one (the catalog's "smart phone", the ecommerce
@@ -50,6 +51,7 @@ final as (
         cast(year as integer) as year,
         cast(quarter as integer) as quarter,
         cast(month as integer) as month,
+        month_start,
         cast(category_name as varchar(100)) as category_name,
         cast(country_name as varchar(100)) as country_name,
         cast(item_label as varchar(200)) as item_label,
@@ -58,7 +60,7 @@ final as (
         cast(count(amount) as bigint) as priced_sale_count
     from labelled
     group by
-        source_system, year, quarter, month, category_name, country_name, item_label
+        source_system, year, quarter, month, month_start, category_name, country_name, item_label
 )
 
 select * from final
