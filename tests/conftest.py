@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -122,3 +122,17 @@ def isolated(stack: Settings, tmp_path: Path) -> Iterator[Settings]:
     settings = make_isolated(stack, tmp_path / "data")
     yield settings
     _drop(settings)
+
+
+@pytest.fixture(scope="session")
+def isolated_factory(stack: Settings) -> Iterator[Callable[[Path], Settings]]:
+    """``isolated`` for wider scopes: ``make(data_dir)`` gives fresh databases, dropped at the end of the run."""
+    made: list[Settings] = []
+
+    def make(data_dir: Path) -> Settings:
+        made.append(make_isolated(stack, data_dir))
+        return made[-1]
+
+    yield make
+    for settings in made:
+        _drop(settings)

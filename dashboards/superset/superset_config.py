@@ -18,7 +18,8 @@ SUPERSET_LOAD_EXAMPLES = False
 SCARF_ANALYTICS = False
 DATA_CACHE_CONFIG = {"CACHE_TYPE": "NullCache"}
 RATELIMIT_STORAGE_URI = "memory://"
-FEATURE_FLAGS = {"DASHBOARD_NATIVE_FILTERS": True, "ENABLE_TEMPLATE_PROCESSING": False}
+# every chart of a dashboard renders at once (not when scrolled to): what a screenshot or a test sees
+FEATURE_FLAGS = {"DASHBOARD_NATIVE_FILTERS": True, "DASHBOARD_VIRTUALIZATION": False}
 # http on 127.0.0.1: no https-only cookies or HSTS
 TALISMAN_ENABLED = False
 SESSION_COOKIE_SECURE = False

@@ -3,45 +3,26 @@
 -- dashboards derives from. The measures themselves (revenue, sales count, average order value)
 -- are defined once, in this model's YAML (`meta.metrics`), and become the dataset's metrics.
 -- A few thousand rows, whatever the number of sales: every chart reads this, never the fact.
--- Every join is a left join: a sale whose attribute is unknown counts under "Unknown".
+-- From mart_sales, the facts with their dimensions' attributes (every join a left join there: a
+-- sale whose attribute is unknown counts under "Unknown"; year and month -1 = no date).
 with sales as (
-    select * from {{ ref('fct_sales') }}
-),
-
-dates as (
-    select * from {{ ref('dim_date') }}
-),
-
-items as (
-    select * from {{ ref('dim_item') }}
-),
-
-categories as (
-    select * from {{ ref('dim_category') }}
-),
-
-countries as (
-    select * from {{ ref('dim_country') }}
+    select * from {{ ref('mart_sales') }}
 ),
 
 labelled as (
     select
-        sales.source_system,
-        sales.amount,
-        dates.year,
-        dates.quarter,
-        dates.month,
-        cast({{ dbt.date_trunc('month', 'dates.date_day') }} as date) as month_start,
-        coalesce(categories.category_name, 'Unknown') as category_name,
-        coalesce(countries.country_name, 'Unknown') as country_name,
+        source_system,
+        amount,
+        nullif(year, -1) as year,
+        quarter,
+        nullif(month, -1) as month,
+        cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start,
+        coalesce(category_name, 'Unknown') as category_name,
+        coalesce(country_name, 'Unknown') as country_name,
         -- an item by its type when it has one (the catalog's "smart phone", the ecommerce
         -- items' lower-cased names), else by its name
-        coalesce(nullif(items.item_type, ''), nullif(items.item_name, ''), 'Unknown') as item_label
+        coalesce(nullif(item_type, ''), nullif(item_name, ''), 'Unknown') as item_label
     from sales
-    left join dates on sales.date_key = dates.date_key
-    left join items on sales.item_key = items.item_key
-    left join categories on sales.category_key = categories.category_key
-    left join countries on sales.country_key = countries.country_key
 ),
 
 final as (
