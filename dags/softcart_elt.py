@@ -2,7 +2,7 @@
 
 One task per step of ``softcart.pipeline.STEPS``, in that order:
 
-    up -> generate -> load -> ingest -> reconcile -> dbt -> export -> analytics -> dashboard
+    up -> generate -> load -> ingest -> reconcile -> dbt -> export -> analytics -> bi
 
 Each task runs ``softcart run --step NAME`` with the run's params, the same code and the same
 decisions as ``softcart run`` (which runs all the steps in one process): a step with nothing to do
@@ -75,7 +75,7 @@ def step_command(name: str) -> str:
 
 with DAG(
     dag_id="softcart_elt",
-    description="The pipeline of softcart run, one task per step: sources -> raw -> dbt -> lake -> Spark -> dashboard",
+    description="The pipeline of softcart run, one task per step: sources -> raw -> dbt -> lake -> Spark -> BI",
     default_args=default_args,
     # daily at midnight UTC, and unpausing starts no run for a past day: with a start_date, a DAG
     # unpaused at 10:00 would start today's 00:00 run at once (on top of a manual trigger), since

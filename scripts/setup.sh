@@ -46,4 +46,14 @@ if [[ ! -f $stamp ]]; then
   rm -f .venv/.softcart-lock-* && touch "$stamp"
 fi
 .venv/bin/python -m compileall -q softcart ingest spark dashboards >/dev/null
+
+# --- the BI server: Apache Superset in a venv of its own (it pins SQLAlchemy 1.4 and pandas 2.1) --
+slock=dashboards/superset/requirements.lock
+sstamp=.venv-superset/.softcart-lock-$(sha256sum "$slock" scripts/setup.sh | sha256sum | cut -c1-16)
+if [[ ! -f $sstamp ]]; then
+  log "creating .venv-superset and installing Superset from $slock (about a minute the first time)"
+  [[ -x .venv-superset/bin/python ]] || "$PY" -m venv .venv-superset
+  .venv/bin/uv pip install -q --python .venv-superset/bin/python --compile-bytecode -r "$slock"
+  rm -f .venv-superset/.softcart-lock-* && touch "$sstamp"
+fi
 log "ready: $(.venv/bin/softcart --help >/dev/null && echo 'softcart CLI installed')"

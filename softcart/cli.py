@@ -157,15 +157,15 @@ def analyze(
 
 
 @app.command(rich_help_panel="Pipeline")
-def dashboard(
-    out: Annotated[Path | None, typer.Option("--out", help="Folder for index.html.")] = None,
-    serve: Annotated[bool, typer.Option("--serve", help="Serve it on localhost after building.")] = False,
-    port: Annotated[int, typer.Option("--port", help="Port for --serve.")] = 8050,
+def bi(
+    force: Annotated[
+        bool, typer.Option("--force", help="Import even when Superset holds this bundle already.")
+    ] = False,
 ) -> None:
-    """Build the static BI dashboard from the marts (and optionally serve it)."""
-    from dashboards.cli import main
+    """Sync Superset's datasets from the dbt models and import the dashboards (the pipeline's bi step)."""
+    from softcart.stack.commands import bi as run_bi
 
-    raise typer.Exit(main(load_settings(), out=out, serve=serve, port=port))
+    raise typer.Exit(run_bi(load_settings(), force=force))
 
 
 @app.command(rich_help_panel="Pipeline")
@@ -244,11 +244,11 @@ def run(
         typer.Option(
             "--step",
             help="Run only this step (repeatable; in pipeline order): up, generate, load, ingest, "
-            "reconcile, dbt, export, analytics, dashboard. The Airflow DAG runs one step per task.",
+            "reconcile, dbt, export, analytics, bi. The Airflow DAG runs one step per task.",
         ),
     ] = None,
 ) -> None:
-    """The main job: up → generate → load → ingest → reconcile → dbt → export → Spark → dashboard.
+    """The main job: up → generate → load → ingest → reconcile → dbt → export → Spark → BI (Superset).
 
     Each step says what it did, or that it was skipped and why (a dataset the sources already hold,
     no new rows to build, an unchanged lake); the first failing step stops the run (exit 1).

@@ -17,7 +17,9 @@ from what an earlier step of the same process remembered:
 * **export**: the marts to the Parquet lake (incremental by partition checksums);
 * **analytics**: the Spark jobs, skipped when the lake holds the same data the results were computed
   from (a record beside the results, ``<lake>/results/_inputs.json``);
-* **dashboard**: the static BI page from the marts.
+* **bi**: Superset's datasets from the dbt manifest (the models' columns, descriptions and metrics)
+  and the repository's dashboards, imported unless Superset holds that very bundle already (its
+  digest is kept in Superset's metadata database).
 
 Library code: each step returns a :class:`StepOutcome` (with the layer's own result object in
 ``report``); :func:`run` returns a :class:`PipelineResult`. Printing and exit codes are the CLI's.
@@ -291,17 +293,22 @@ def step_analytics(settings: Settings, params: RunParams) -> StepOutcome:
     return _ok("analytics", f"{', '.join(name for name, _, _ in reports)} on lake {version}", reports)
 
 
-def step_dashboard(settings: Settings, params: RunParams) -> StepOutcome:
-    import psycopg
-
-    from dashboards.build import build
-    from dashboards.warehouse import MartsMissingError
+def step_bi(settings: Settings, params: RunParams) -> StepOutcome:
+    from dashboards.superset_sync import SyncError
+    from softcart.stack.superset import publish
 
     try:
-        result = build(settings)
-    except (MartsMissingError, psycopg.Error, OSError) as exc:
-        return _failed("dashboard", str(exc).strip())
-    return _ok("dashboard", f"{result.index} ({result.sales:,} sales)", result)
+        done = publish(settings)
+    except SyncError as exc:
+        return _failed("bi", str(exc))
+    what = (
+        f"{done.datasets} datasets from the dbt manifest, {done.charts} charts, {done.dashboards} dashboards"
+    )
+    if not done.imported and settings.superset_enabled:
+        return _skipped("bi", f"{done.reason}: {what}", done)
+    if not done.imported:  # the bundle was still built and checked against the manifest
+        return _ok("bi", f"{what} checked; not imported: {done.reason}", done)
+    return _ok("bi", f"{what} {done.reason}", done)
 
 
 STEPS: tuple[Step, ...] = (
@@ -348,7 +355,13 @@ STEPS: tuple[Step, ...] = (
         "the Spark jobs, unless the lake is unchanged",
         step_analytics,
     ),
-    Step("dashboard", "marts, softcart_meta", "dashboard/", "the static BI page", step_dashboard),
+    Step(
+        "bi",
+        "the dbt manifest, reporting",
+        "Superset's datasets, charts, dashboards",
+        "sync Superset's datasets from the dbt models and import the dashboards (when changed)",
+        step_bi,
+    ),
 )
 STEP_NAMES = tuple(step.name for step in STEPS)
 

@@ -77,7 +77,11 @@ def summary(out: Console, settings: Settings, result: PipelineResult) -> None:
     )
     where.add_row("warehouse", f"{settings.postgres.redacted} (schemas raw, staging, marts, reporting)")
     where.add_row("data lake", settings.lake_url)
-    where.add_row("dashboard", str(settings.data_dir / "dashboard" / "index.html"))
+    if settings.superset_enabled:
+        where.add_row(
+            "dashboards (Superset)",
+            f"{settings.superset.raw.rstrip('/')}/dashboard/list/ (password: {settings.secrets_file})",
+        )
     where.add_row("dbt docs", "softcart docs")
     out.print(where)
     if (failed := result.failed) is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ CAPSTONE = Path(
     os.environ.get("SOFTCART_CAPSTONE_DIR") or Path(__file__).resolve().parents[2] / "shared" / "capstone"
 )
 
-TEST_PORTS = {"MYSQL": 23306, "POSTGRES": 25432, "MONGO": 27117}
+TEST_PORTS = {"MYSQL": 23306, "POSTGRES": 25432, "MONGO": 27117, "SUPERSET": 28088}
 
 
 def _port_offset() -> int:
@@ -40,6 +40,9 @@ def _base_env(data_dir: Path) -> dict[str, str]:
     env["SOFTCART_DATA_DIR"] = str(data_dir)
     # settings derived from the stack's (another data dir: `isolated`) still reach its servers' sockets
     env["SOFTCART_SERVERS_DIR"] = str(data_dir / "servers")
+    # the BI server (a minute to set up, 300 MB) only for the tests that use it: tests/dashboards
+    # starts it on the stack's settings with SOFTCART_SUPERSET_ENABLED=1
+    env["SOFTCART_SUPERSET_ENABLED"] = "0"
     return env
 
 
@@ -121,3 +124,17 @@ def isolated(stack: Settings, tmp_path: Path) -> Iterator[Settings]:
     settings = make_isolated(stack, tmp_path / "data")
     yield settings
     _drop(settings)
+
+
+@pytest.fixture(scope="session")
+def isolated_factory(stack: Settings) -> Iterator[Callable[[Path], Settings]]:
+    """``isolated`` for wider scopes: ``make(data_dir)`` gives fresh databases, dropped at the end of the run."""
+    made: list[Settings] = []
+
+    def make(data_dir: Path) -> Settings:
+        made.append(make_isolated(stack, data_dir))
+        return made[-1]
+
+    yield make
+    for settings in made:
+        _drop(settings)

@@ -54,6 +54,12 @@ report_totals as (
     where year_is_total = 1
     union all
     select
+        'bi_sales' as report,
+        coalesce(sum(revenue), 0) as total_sales,
+        coalesce(sum(sale_count), 0) as sale_count
+    from {{ ref('bi_sales') }}
+    union all
+    select
         'sales_cube_year_country, grand total' as report,
         coalesce(sum(total_sales), 0) as total_sales,
         coalesce(sum(sale_count), 0) as sale_count

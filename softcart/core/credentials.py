@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from softcart.core.settings import LOCAL_USER, Settings, load_settings, read_secrets_file
@@ -25,7 +26,11 @@ LOCAL_SECRETS = {
     "POSTGRES_PASSWORD": "PostgreSQL `softcart`: owns the warehouse database and its schemas (not a superuser)",
     "MONGO_PASSWORD": "SecantusDB `softcart`: readWrite on the catalog database",
     "MONGO_ADMIN_PASSWORD": "SecantusDB `softcart_admin`: creates the accounts (provisioning only)",
+    "POSTGRES_BI_PASSWORD": "PostgreSQL `softcart_bi`: reads marts and reporting only, for Superset",
+    "SUPERSET_ADMIN_PASSWORD": "Superset's administrator (SUPERSET_ADMIN_USER), for the BI server",
 }
+
+SUPERSET_ADMIN_USER = "admin"
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -51,14 +56,14 @@ def _write(settings: Settings, values: dict[str, str]) -> None:
     _write_private(pgpass_file(settings), f"127.0.0.1:*:*:{LOCAL_USER}:{password}\n")
 
 
-def _secret(settings: Settings, key: str) -> str:
+def _secret(settings: Settings, key: str, generate: Callable[[], str] | None = None) -> str:
     """The value of ``SOFTCART_<key>`` if set, else the generated one (created on first use)."""
     from_env = settings.env.get(f"SOFTCART_{key}")
     if from_env:
         return from_env
     values = read_secrets_file(settings.secrets_file)
     if key not in values:
-        values[key] = secrets.token_urlsafe(18)
+        values[key] = generate() if generate else secrets.token_urlsafe(18)
         _write(settings, values)
     return values[key]
 
@@ -94,3 +99,20 @@ def local_secret(settings: Settings, key: str) -> str:
 def reader_password(settings: Settings) -> str:
     """Password of the read-only MySQL account that ingestion uses (``SOFTCART_MYSQL_READER_PASSWORD``)."""
     return _secret(settings, "MYSQL_READER_PASSWORD")
+
+
+def bi_password(settings: Settings) -> str:
+    """Password of the read-only warehouse account of the BI server (``SOFTCART_POSTGRES_BI_PASSWORD``)."""
+    return _secret(settings, "POSTGRES_BI_PASSWORD")
+
+
+def superset_admin(settings: Settings) -> tuple[str, str]:
+    """The Superset admin's user and password (``SUPERSET_ADMIN_USER`` and ``SUPERSET_ADMIN_PASSWORD``
+    in ``secrets.env``; ``SOFTCART_SUPERSET_ADMIN_USER`` / ``_PASSWORD`` override them)."""
+    user = _secret(settings, "SUPERSET_ADMIN_USER", lambda: SUPERSET_ADMIN_USER)
+    return user, _secret(settings, "SUPERSET_ADMIN_PASSWORD")
+
+
+def superset_secret_key(settings: Settings) -> str:
+    """Superset's ``SECRET_KEY`` (signs sessions, encrypts the stored database password)."""
+    return _secret(settings, "SUPERSET_SECRET_KEY", lambda: secrets.token_urlsafe(42))

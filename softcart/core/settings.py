@@ -43,6 +43,8 @@ def read_secrets_file(path: Path) -> dict[str, str]:
             key, _, value = line.partition("=")
             values[key.strip()] = value.strip()
     return values
+# the BI server (Apache Superset): not a data source, set by SOFTCART_SUPERSET_URL / _PORT
+SUPERSET_DEFAULT_PORT = 8088
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,16 @@ class Settings:
     ingest_crash_at: str | None = None
     # dbt's threads (both targets of profiles/profiles.yml)
     dbt_threads: int = 2
+    # the BI server: the project's own Superset on SOFTCART_SUPERSET_PORT (8088) unless
+    # SOFTCART_SUPERSET_URL names another; SOFTCART_SUPERSET_ENABLED=0 leaves it out of the stack
+    superset: Url = field(
+        default_factory=lambda: Url.parse(f"http://127.0.0.1:{SUPERSET_DEFAULT_PORT}", SUPERSET_DEFAULT_PORT)
+    )
+    superset_enabled: bool = True
+    # the venv Superset is installed in (its own: it pins SQLAlchemy 1.4; scripts/setup.sh)
+    superset_venv: Path | None = None
+    # the read-only warehouse account of the BI server (marts and reporting only)
+    postgres_bi_user: str = "softcart_bi"
     env: Mapping[str, str] = field(repr=False, default_factory=dict)
 
     @property
@@ -251,6 +263,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             local = f"mongodb://127.0.0.1:{port}/"
         urls[service] = Url.parse(local, port)
 
+    superset_url = env.get("SOFTCART_SUPERSET_URL")
+    superset_enabled = env.get("SOFTCART_SUPERSET_ENABLED", "1").strip().lower() not in {
+        "0",
+        "false",
+        "no",
+        "off",
+    }
+    if superset_enabled and not superset_url:
+        managed.add("superset")
+    superset_port = _env_int(env, "SOFTCART_SUPERSET_PORT", SUPERSET_DEFAULT_PORT)
+
     return Settings(
         root=root,
         data_dir=data_dir,
@@ -280,5 +303,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         weblog_output=Path(env.get("SOFTCART_WEBLOG_OUTPUT") or data_dir / "weblog"),
         ingest_batch_rows=_env_positive_int_or_none(env, "SOFTCART_INGEST_BATCH_ROWS"),
         ingest_crash_at=env.get("SOFTCART_INGEST_CRASH_AT") or None,
+        superset=Url.parse(superset_url or f"http://127.0.0.1:{superset_port}", superset_port),
+        superset_enabled=superset_enabled,
+        superset_venv=Path(env.get("SOFTCART_SUPERSET_VENV") or root / ".venv-superset"),
+        postgres_bi_user=env.get("SOFTCART_POSTGRES_BI_USER", "softcart_bi"),
         env=env,
     )

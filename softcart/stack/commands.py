@@ -14,9 +14,18 @@ from rich.table import Table
 from softcart.core.credentials import pgpass_file
 from softcart.core.settings import Settings
 from softcart.stack import provision
-from softcart.stack.servers import StackError, servers
+from softcart.stack.servers import Server, StackError, servers
+from softcart.stack.superset import Superset
 
 console = Console(stderr=True)
+
+
+def stack_servers(settings: Settings) -> list[Server]:
+    """The databases, and the BI server unless ``SOFTCART_SUPERSET_ENABLED=0``."""
+    listed = servers(settings)
+    if settings.superset_enabled:
+        listed.append(Superset(settings))
+    return listed
 
 
 def start_all(settings: Settings) -> dict[str, str]:
@@ -30,11 +39,11 @@ def start_all(settings: Settings) -> dict[str, str]:
             "the local passwords were not in these settings: resolve them with "
             "softcart.core.credentials.ensure_local_secrets before starting the stack"
         )
-    managed = [s for s in servers(settings) if settings.is_managed(s.name)]
+    managed = [s for s in stack_servers(settings) if settings.is_managed(s.name)]
     actions: dict[str, str] = {
-        s.name: "external" for s in servers(settings) if not settings.is_managed(s.name)
+        s.name: "external" for s in stack_servers(settings) if not settings.is_managed(s.name)
     }
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    with ThreadPoolExecutor(max_workers=4) as pool:
         futures = {s.name: pool.submit(s.ensure_started) for s in managed}
         errors = []
         for name, fut in futures.items():
@@ -45,11 +54,27 @@ def start_all(settings: Settings) -> dict[str, str]:
     if errors:
         raise StackError("\n".join(errors))
     provision(settings)
+    if settings.superset_enabled:
+        actions["superset"] = actions.get("superset", "external") + "; " + _publish_on_start(settings)
     return actions
 
 
+def _publish_on_start(settings: Settings) -> str:
+    """Import the dashboards once the warehouse has a dbt manifest (the BI step does it after each build)."""
+    from dashboards.superset_sync import SyncError
+    from softcart.stack.superset import publish
+
+    try:
+        done = publish(settings)
+    except SyncError as exc:
+        if "no dbt manifest" in str(exc):
+            return "dashboards after the first dbt build"
+        raise StackError(f"superset: {exc}") from None
+    return f"dashboards {'imported' if done.imported else 'up to date'}"
+
+
 def up(settings: Settings) -> int:
-    with console.status("starting the local stack (MariaDB, PostgreSQL, SecantusDB)..."):
+    with console.status("starting the local stack (MariaDB, PostgreSQL, SecantusDB, Superset)..."):
         try:
             actions = start_all(settings)
         except StackError as exc:
@@ -58,15 +83,44 @@ def up(settings: Settings) -> int:
     table = Table(title="softcart up")
     for col in ("service", "url", "action"):
         table.add_column(col)
-    for server in servers(settings):
+    for server in stack_servers(settings):
         table.add_row(server.name, server.url.redacted, actions.get(server.name, "?"))
     console.print(table)
     console.print(f"data dir: {settings.data_dir}")
+    if settings.superset_enabled:
+        console.print(
+            f"BI: {settings.superset.raw.rstrip('/')}/ (user and password: SUPERSET_ADMIN_USER,"
+            f" SUPERSET_ADMIN_PASSWORD in {settings.secrets_file})"
+        )
+    return 0
+
+
+def bi(settings: Settings, force: bool = False) -> int:
+    """``softcart bi``: Superset's datasets from the dbt manifest, the repository's dashboards."""
+    from dashboards.superset_sync import SyncError
+    from softcart.stack.superset import publish
+
+    try:
+        with console.status(f"importing the dashboards into {settings.superset.redacted}"):
+            done = publish(settings, force=force)
+    except SyncError as exc:
+        console.print(f"[red]softcart bi failed[/red]: {exc}")
+        return 1
+    console.print(
+        f"{done.datasets} datasets (from the dbt manifest), {done.charts} charts, {done.dashboards}"
+        f" dashboards: {'imported' if done.imported else 'not imported'} ({done.reason})"
+    )
+    for title, url in done.dashboard_urls:
+        console.print(f"  {title}: {url}")
+    if settings.is_managed("superset"):
+        console.print(
+            f"log in as SUPERSET_ADMIN_USER with SUPERSET_ADMIN_PASSWORD of {settings.secrets_file}"
+        )
     return 0
 
 
 def down(settings: Settings, purge: bool = False) -> int:
-    for server in servers(settings):
+    for server in stack_servers(settings):
         if not settings.is_managed(server.name):
             console.print(f"{server.name}: external ({server.url.redacted}), left alone")
             continue
@@ -97,7 +151,7 @@ def derived_paths(settings: Settings) -> list[Path]:
         settings.landing_dir,
         settings.datasets_dir,
         settings.logs_dir,
-        data / "dashboard",
+        data / "dashboard",  # the static page of earlier versions
         data / "airflow",
         data / "dbt",
         data / "weblog",
@@ -126,7 +180,7 @@ def purge_derived(settings: Settings) -> list[Path]:
 
 def service_status(settings: Settings) -> list[dict[str, Any]]:
     rows = []
-    for server in servers(settings):
+    for server in stack_servers(settings):
         rows.append(
             {
                 "service": server.name,

@@ -63,7 +63,7 @@ def test_softcart_elt_end_to_end_and_rerun_changes_nothing(
     conf = {"dataset": str(dataset)}
 
     first = run_dag(isolated, airflow_home, conf)
-    assert "[DAG TEST] end task task_id=dashboard" in first
+    assert "[DAG TEST] end task task_id=bi" in first
 
     # the warehouse matches the sources
     rows = reconcile_all(isolated, load_streams(isolated))
@@ -79,10 +79,9 @@ def test_softcart_elt_end_to_end_and_rerun_changes_nothing(
     )
     ingest_before = last_ingest_run(isolated)
 
-    # the lake and the dashboard were written
+    # the lake was written
     lake = Path(isolated.lake_url)
     assert any(lake.rglob("*.parquet"))
-    assert (isolated.data_dir / "dashboard" / "index.html").is_file()
 
     second = run_dag(isolated, airflow_home, conf)
     assert "not reloaded" in second  # same dataset: the sources are not reloaded

@@ -63,7 +63,7 @@ def test_eval_softcart_env_configures_plain_dbt_airflow_and_softcart(tmp_path: P
     assert f"sql_alchemy_conn=sqlite:///{data_dir / 'airflow' / 'airflow.db'}" in out
     assert "api_host=127.0.0.1" in out
     # the same settings as the command that printed them: ports, data dir, and still the local servers
-    assert f"settings {data_dir} {pg_port} {my_port} ['mongo', 'mysql', 'postgres']" in out
+    assert f"settings {data_dir} {pg_port} {my_port} ['mongo', 'mysql', 'postgres', 'superset']" in out
 
 
 def test_passwords_are_printed_only_with_secrets(tmp_path: Path) -> None:

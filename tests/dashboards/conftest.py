@@ -1,4 +1,11 @@
-"""Fixtures of the dashboard tests: marts with known data, and Debian's chromium under Playwright.
+"""Fixtures of the BI tests: the project's Superset on the test stack, a warehouse built by the
+pipeline, and Debian's chromium under Playwright.
+
+``superset``: the stack's settings with the BI server on (the suite's stack leaves it off: it takes
+a minute or two to set up); started once per test run, stopped at its end.
+``bi_warehouse``: a fresh warehouse filled by ``softcart run`` (up, load, ingest, reconcile, dbt, bi)
+from a small generated dataset whose ecommerce.csv is the course's own file, published to that
+Superset; module scope, as the browser tests read it in turn.
 
 The browser is the system's ``/usr/bin/chromium`` (``scripts/install_chromium.sh``); Playwright's own
 browser downloads are never used.
@@ -6,15 +13,17 @@ browser downloads are never used.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-import dashboard_marts as marts_fixture  # tests/dashboards/ is on sys.path (rootdir-less test dirs)
 import pytest
-from dashboard_page import Console, Dashboard
-from playwright.sync_api import Browser, ConsoleMessage, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
+from softcart_cli import softcart
 
-from softcart.core.settings import Settings
+from softcart.core.credentials import superset_admin
+from softcart.core.settings import Settings, load_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -26,6 +35,63 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# softcart run without the lake and Spark (tests/pipeline runs those)
+PIPELINE_STEPS = ("up", "load", "ingest", "reconcile", "dbt", "bi")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def superset(stack: Settings) -> Iterator[Settings]:
+    from softcart.stack.superset import Superset
+
+    settings = load_settings({**stack.env, "SOFTCART_SUPERSET_ENABLED": "1"})
+    server = Superset(settings)
+    try:
+        server.ensure_started()
+        yield settings
+    finally:
+        server.stop()
+
+
+def bi_env(superset: Settings) -> dict[str, str]:
+    """What other settings need to use that Superset: its URL (so they do not start their own) and
+    its admin (generated into the stack's data dir)."""
+    user, password = superset_admin(superset)
+    return {
+        "SOFTCART_SUPERSET_ENABLED": "1",
+        "SOFTCART_SUPERSET_URL": superset.superset.raw,
+        "SOFTCART_SUPERSET_ADMIN_USER": user,
+        "SOFTCART_SUPERSET_ADMIN_PASSWORD": password,
+    }
+
+
+@dataclass(frozen=True)
+class BiWarehouse:
+    settings: Settings
+    first_run: str  # what `softcart run` printed
+
+
+@pytest.fixture(scope="module")
+def bi_warehouse(
+    isolated_factory: Callable[[Path], Settings],
+    superset: Settings,
+    capstone: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[BiWarehouse]:
+    from softcart.generate import generate_dataset
+
+    base = tmp_path_factory.mktemp("bi")
+    dataset = base / "dataset"
+    generate_dataset(dataset, scale=0.001, seed=11, progress=False)
+    # the course's Module 4 history: its own ecommerce.csv, never copied into the project
+    (dataset / "ecommerce.csv").unlink()
+    (dataset / "ecommerce.csv").symlink_to(capstone / "ecommerce.csv")
+    isolated = isolated_factory(base / "data")
+    settings = load_settings({**isolated.env, **bi_env(superset)})
+    done = softcart(settings, "run", "--dataset", str(dataset), *(f"--step={s}" for s in PIPELINE_STEPS))
+    assert done.returncode == 0, done.stderr[-4000:]
+    yield BiWarehouse(settings, done.stderr)
+    shutil.rmtree(base, ignore_errors=True)
 
 
 # module scope: Playwright's event loop lives only while the browser tests run, never beside
@@ -40,36 +106,16 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def dashboard(browser: Browser) -> Iterator[Dashboard]:
+def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    console = Console()
-
-    def on_console(msg: ConsoleMessage) -> None:
-        console.messages.append((msg.type, msg.text))
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda exc: console.messages.append(("pageerror", str(exc))))
-    # the page must need nothing from the network: fail any request that is not a local file
-    page.route(
-        "**/*",
-        lambda route: route.abort() if not route.request.url.startswith("file:") else route.continue_(),
-    )
-    yield Dashboard(page, console)
+    page.set_default_timeout(60_000)
+    yield page
     context.close()
 
 
-@pytest.fixture
-def empty_marts(isolated: Settings) -> Settings:
-    """The marts exist (as dbt builds them) but hold no sales."""
-    with marts_fixture.connect(isolated) as conn:
-        marts_fixture.create_marts(conn)
-    return isolated
-
-
-@pytest.fixture
-def marts(empty_marts: Settings) -> Settings:
-    """The marts with 1,500 known sales over 2020-2021 from two source systems."""
-    with marts_fixture.connect(empty_marts) as conn:
-        marts_fixture.seed_sales(conn)
-    return empty_marts
+def screenshot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -17,7 +17,7 @@ def test_softcart_run_twice(isolated: Settings) -> None:
 
     for step in STEP_NAMES:
         assert f"ok {step}: " in first.stderr, step
-    assert (isolated.data_dir / "dashboard" / "index.html").is_file()
+    assert "dashboards checked; not imported" in first.stderr  # the BI bundle was built (no Superset here)
     manifest = json.loads((isolated.data_dir / "lake" / "manifests" / "latest.json").read_text())
     assert manifest["tables"], manifest
 

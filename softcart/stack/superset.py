@@ -1,0 +1,297 @@
+"""The BI server: Apache Superset, started by ``softcart up`` like the databases.
+
+Superset runs from its own venv (``.venv-superset``: it pins SQLAlchemy 1.4 and pandas 2.1, which the
+project's venv cannot hold; scripts/setup.sh installs it from ``dashboards/superset/requirements.lock``)
+under gunicorn, on 127.0.0.1 and the port of ``SOFTCART_SUPERSET_PORT``. Its metadata (users,
+datasets, charts, dashboards) is a SQLite file under ``<data dir>/servers/superset/``; the admin's
+user and generated password are in ``<data dir>/secrets.env`` (``SUPERSET_ADMIN_USER``,
+``SUPERSET_ADMIN_PASSWORD``).
+
+Setting the metadata up (``superset db upgrade``, ``superset init``, the admin account) takes a
+minute, so it runs only when needed: what was set up is recorded in the metadata database itself
+(table ``softcart_setup``: the Superset version, a digest of the admin's credentials), and a second
+``softcart up`` reads that row and does nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import sqlite3
+import subprocess
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from softcart.core.credentials import superset_admin, superset_secret_key
+from softcart.core.settings import Settings
+from softcart.stack.servers import Server, StackError, _read_pid, _stop_pid, port_open, wait_until
+
+SETUP_TABLE = "softcart_setup"
+START_TIMEOUT = 300.0  # the first start migrates the metadata database (about a minute here)
+
+
+def superset_home(settings: Settings) -> Path:
+    return settings.servers_dir / "superset"
+
+
+def metadata_db(settings: Settings) -> Path:
+    return superset_home(settings) / "superset.db"
+
+
+def config_path(settings: Settings) -> Path:
+    return settings.root / "dashboards" / "superset" / "superset_config.py"
+
+
+def venv_bin(settings: Settings) -> Path:
+    venv = settings.superset_venv or settings.root / ".venv-superset"
+    return venv / "bin"
+
+
+def installed_version(settings: Settings) -> str | None:
+    """The apache-superset version of the Superset venv (read from its metadata, no import)."""
+    site = venv_bin(settings).parent / "lib"
+    found = sorted(site.glob("python3*/site-packages/apache_superset-*.dist-info"))
+    if not found:
+        return None
+    return found[-1].name.removeprefix("apache_superset-").removesuffix(".dist-info")
+
+
+def superset_env(settings: Settings) -> dict[str, str]:
+    """The environment of every Superset process of the project."""
+    env = {k: v for k, v in settings.env.items() if not k.startswith("SUPERSET_")}
+    bindir = str(venv_bin(settings))
+    env.update(
+        {
+            "PATH": bindir + ":" + env.get("PATH", "/usr/bin:/bin"),
+            "SUPERSET_CONFIG_PATH": str(config_path(settings)),
+            "SOFTCART_SUPERSET_METADATA_URI": f"sqlite:///{metadata_db(settings)}",
+            "SOFTCART_SUPERSET_SECRET_KEY": superset_secret_key(settings),
+            "FLASK_APP": "superset",
+            "SCARF_ANALYTICS": "false",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+@dataclass(frozen=True)
+class SetupState:
+    version: str | None
+    admin_digest: str | None
+
+
+def _admin_digest(user: str, password: str) -> str:
+    return hashlib.sha256(f"{user}\0{password}".encode()).hexdigest()
+
+
+def read_setup_state(settings: Settings) -> SetupState:
+    """What the metadata database says was set up (nothing when it does not exist yet)."""
+    path = metadata_db(settings)
+    if not path.exists():
+        return SetupState(None, None)
+    try:
+        with contextlib.closing(sqlite3.connect(path, timeout=30)) as conn:
+            rows = dict(conn.execute(f"select key, value from {SETUP_TABLE}").fetchall())
+    except sqlite3.Error:
+        return SetupState(None, None)
+    return SetupState(rows.get("superset_version"), rows.get("admin_digest"))
+
+
+def _write_setup_state(settings: Settings, state: SetupState) -> None:
+    with contextlib.closing(sqlite3.connect(metadata_db(settings), timeout=30)) as conn, conn:
+        conn.execute(f"create table if not exists {SETUP_TABLE} (key text primary key, value text)")
+        conn.executemany(
+            f"insert or replace into {SETUP_TABLE} (key, value) values (?, ?)",
+            [("superset_version", state.version), ("admin_digest", state.admin_digest)],
+        )
+
+
+def _admin_exists(settings: Settings, user: str) -> bool:
+    with contextlib.closing(sqlite3.connect(metadata_db(settings), timeout=30)) as conn:
+        return conn.execute("select 1 from ab_user where username = ?", (user,)).fetchone() is not None
+
+
+class Superset(Server):
+    """The project's Superset: gunicorn serving ``superset.app:create_app()`` on 127.0.0.1."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__("superset", settings, "apache-superset (scripts/setup.sh: .venv-superset)")
+
+    @property
+    def pid_file(self) -> Path:
+        return self.home / "gunicorn.pid"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.url.host}:{self.url.port}"
+
+    def ping(self) -> bool:
+        if not port_open(self.url.host, self.url.port):
+            return False
+        try:
+            with urllib.request.urlopen(f"{self.web_url}/health", timeout=5) as response:
+                return bool(response.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def _superset(self, *args: str, timeout: float = 600) -> None:
+        exe = venv_bin(self.settings) / "superset"
+        done = subprocess.run(
+            [str(exe), *args],
+            env=superset_env(self.settings),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=self.home,
+        )
+        if done.returncode != 0:
+            shown = " ".join(a if not a.startswith("--password=") else "--password=***" for a in args)
+            raise StackError(f"`superset {shown}` failed ({done.returncode}):\n{done.stderr[-3000:]}")
+
+    def setup(self) -> str:
+        """Migrate the metadata database, create its roles and the admin, when (and only when) the
+        recorded state differs from the installed version and the admin of ``secrets.env``."""
+        version = installed_version(self.settings)
+        if version is None:
+            raise StackError(
+                f"Superset is not installed in {venv_bin(self.settings).parent}: run scripts/setup.sh"
+            )
+        user, password = superset_admin(self.settings)
+        wanted = SetupState(version, _admin_digest(user, password))
+        state = read_setup_state(self.settings)
+        if state == wanted:
+            return "up to date"
+        self.home.mkdir(parents=True, exist_ok=True)
+        done = []
+        if state.version != version:
+            self._superset("db", "upgrade")
+            self._superset("init")
+            done.append(f"metadata migrated to Superset {version}")
+        if state.admin_digest != wanted.admin_digest:
+            if _admin_exists(self.settings, user):
+                self._superset("fab", "reset-password", f"--username={user}", f"--password={password}")
+            else:
+                self._superset(
+                    "fab", "create-admin", f"--username={user}", "--firstname=SoftCart",
+                    "--lastname=Admin", "--email=admin@softcart.invalid", f"--password={password}",
+                )  # fmt: skip
+            done.append(f"admin {user}")
+        _write_setup_state(self.settings, wanted)
+        return ", ".join(done)
+
+    def start(self) -> None:
+        self.setup()
+        gunicorn = venv_bin(self.settings) / "gunicorn"
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log, "ab") as out:
+            subprocess.Popen(
+                [
+                    str(gunicorn),
+                    f"--bind=127.0.0.1:{self.url.port}",
+                    "--workers=1",
+                    "--threads=8",
+                    "--worker-class=gthread",
+                    "--timeout=120",
+                    "--limit-request-line=0",
+                    "--limit-request-field_size=0",
+                    f"--pid={self.pid_file}",
+                    "superset.app:create_app()",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                env=superset_env(self.settings),
+                cwd=self.home,
+            )
+
+    def ensure_started(self, timeout: float = START_TIMEOUT) -> str:
+        if self.ping():
+            # a changed admin password (secrets.env, SOFTCART_SUPERSET_ADMIN_PASSWORD) is applied
+            # to the running server too; nothing is done when the state is current
+            did = self.setup()
+            return "running" if did == "up to date" else f"running ({did})"
+        if port_open(self.url.host, self.url.port):
+            raise StackError(
+                f"port {self.url.port} on {self.url.host} is taken by a process that is not the project's "
+                "superset server; choose another with SOFTCART_SUPERSET_PORT"
+            )
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.start()
+        wait_until(self.ping, f"superset on {self.url.host}:{self.url.port}", timeout, self.log)
+        return "started"
+
+    def pid(self) -> int | None:
+        return _read_pid(self.pid_file)
+
+    def stop(self) -> bool:
+        return _stop_pid(self.pid_file, timeout=30)
+
+
+# --- the dashboards: imported on start and after each dbt build ----------------------------------
+
+
+def recorded_bundle(settings: Settings) -> str | None:
+    """The digest of the bundle last imported into the project's Superset (its metadata database)."""
+    path = metadata_db(settings)
+    if not path.exists():
+        return None
+    try:
+        with contextlib.closing(sqlite3.connect(path, timeout=30)) as conn:
+            row = conn.execute(f"select value from {SETUP_TABLE} where key = 'bundle_digest'").fetchone()
+    except sqlite3.Error:
+        return None
+    return None if row is None else str(row[0])
+
+
+def _record_bundle(settings: Settings, digest: str) -> None:
+    with contextlib.closing(sqlite3.connect(metadata_db(settings), timeout=30)) as conn, conn:
+        conn.execute(f"create table if not exists {SETUP_TABLE} (key text primary key, value text)")
+        conn.execute(
+            f"insert or replace into {SETUP_TABLE} (key, value) values ('bundle_digest', ?)", (digest,)
+        )
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What :func:`publish` did: imported, or why not (``reason``)."""
+
+    imported: bool
+    reason: str
+    digest: str | None = None
+    datasets: int = 0
+    charts: int = 0
+    dashboards: int = 0
+    dashboard_urls: tuple[tuple[str, str], ...] = ()
+
+
+def publish(settings: Settings, *, force: bool = False) -> Publication:
+    """Import the dashboards bundle (datasets from the dbt manifest, the repository's charts and
+    dashboards) into Superset, unless the project's Superset already holds this very bundle.
+
+    Raises :class:`dashboards.superset_sync.SyncError` when Superset refuses it or cannot be reached.
+    """
+    from dashboards.superset_sync import build_bundle, read_manifest, sync
+
+    manifest = read_manifest(settings)
+    bundle = build_bundle(settings, manifest)
+    counts = (bundle.count("datasets"), bundle.count("charts"), bundle.count("dashboards"))
+    if not settings.superset_enabled:
+        return Publication(False, "no BI server (SOFTCART_SUPERSET_ENABLED=0)", bundle.digest, *counts)
+    managed = settings.is_managed("superset")
+    if managed and not force and recorded_bundle(settings) == bundle.digest:
+        return Publication(
+            False, f"Superset holds this bundle already ({bundle.digest})", bundle.digest, *counts
+        )
+    result = sync(settings, bundle)
+    if managed:
+        _record_bundle(settings, bundle.digest)
+    return Publication(
+        True,
+        f"imported into {result.url} in {result.seconds:.1f} s",
+        bundle.digest,
+        *counts,
+        dashboard_urls=tuple(sorted(result.dashboard_urls.items())),
+    )
