@@ -21,6 +21,8 @@ from pathlib import Path
 from softcart.core.executables import bin_dir, find_executable
 from softcart.core.settings import Settings, load_settings
 
+DASHBOARD_PORT = 8050  # `softcart dashboard --serve`'s default port
+
 # dbt sub-commands that take --project-dir / --profiles-dir / --target
 _PROJECT_COMMANDS = frozenset(
     {
@@ -59,13 +61,10 @@ def dbt_env(settings: Settings) -> dict[str, str]:
         # settings made in code (dataclasses.replace, Url.with_database): the profile then reads
         # their connection from the one variable that overrides the rest
         env["SOFTCART_POSTGRES_URL"] = settings.postgres.raw
-    env.update(
-        {
-            "SOFTCART_DBT_TARGET": settings.dbt_target,
-            "SOFTCART_DBT_DASHBOARD_URL": (settings.data_dir / "dashboard" / "index.html").as_uri(),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        }
-    )
+    env.update({"SOFTCART_DBT_TARGET": settings.dbt_target, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
+    # the sales dashboard's exposure links to it as served (`softcart dashboard --serve`): an http
+    # URL that a browser opens from the docs site (a file:// link is blocked there)
+    env.setdefault("SOFTCART_DBT_DASHBOARD_URL", f"http://127.0.0.1:{DASHBOARD_PORT}/")
     # dbt's logs and artifacts go to the data dir, not into the source tree
     env.setdefault("DBT_LOG_PATH", str(settings.logs_dir / "dbt"))
     env.setdefault("DBT_TARGET_PATH", str(target_dir(settings)))
@@ -99,16 +98,6 @@ def run_dbt(settings: Settings, args: list[str], extra_env: dict[str, str] | Non
         env.setdefault("DBT_USE_COLORS", "false")
     completed = subprocess.run(dbt_command(settings, args), env=env, check=False)
     return completed.returncode
-
-
-def docs(settings: Settings, port: int = 8080, serve: bool = True) -> int:
-    """``dbt docs generate``, then serve the site on localhost (unless ``serve`` is False)."""
-    code = run_dbt(settings, ["docs", "generate"])
-    if code != 0 or not serve:
-        if code == 0:
-            print(f"docs site: {target_dir(settings) / 'index.html'}")
-        return code
-    return run_dbt(settings, ["docs", "serve", "--port", str(port), "--host", "127.0.0.1", "--no-browser"])
 
 
 @dataclass
