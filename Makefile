@@ -1,5 +1,5 @@
 # The two commands of the README, and the checks an engineer runs before pushing.
-.PHONY: run test setup lint format dbt-check bench up down clean
+.PHONY: run test setup lint format dbt-check dbt-ci bench up down clean
 
 VENV := .venv/bin
 
@@ -28,6 +28,9 @@ format:
 
 dbt-check: setup      ## before pushing dbt changes: sqlfluff lint, Db2 compile + parse, dbt build on a throwaway database
 	$(VENV)/pytest -q tests/dbt
+
+dbt-ci: setup         ## validate a dbt change against production (`softcart run`'s last build): lint, build + test the changed models and their children in throwaway schemas, Db2 compile, data diff
+	$(VENV)/softcart dbt-ci
 
 up: setup
 	$(VENV)/softcart up

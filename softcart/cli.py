@@ -173,10 +173,58 @@ def docs(
     port: Annotated[int, typer.Option("--port", help="Port to serve the dbt docs site on.")] = 8080,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Only generate the site.")] = False,
 ) -> None:
-    """Generate the dbt docs site and serve it locally."""
-    from softcart.warehouse.dbt_runner import docs as run_docs
+    """Generate the dbt docs site of production and serve it on 127.0.0.1.
 
-    raise typer.Exit(run_docs(load_settings(), port=port, serve=not no_serve))
+    The site shows the project as the last build `softcart run` recorded in the warehouse built it
+    (its manifest), with the warehouse's columns and row counts; the lineage opens without the
+    tests (tick them under "resources").
+    """
+    from softcart.warehouse.docs_site import DocsError, build_site, make_server
+
+    settings = load_settings()
+    try:
+        site = build_site(settings)
+    except DocsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    shown = site.production or "the working copy (no build recorded yet: run `softcart run`)"
+    typer.echo(f"docs site of {shown}: {site.nodes} models and seeds, in {site.folder}")
+    if no_serve:
+        return
+    try:
+        server = make_server(site.folder, port)
+    except OSError as exc:
+        typer.echo(f"error: cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        typer.echo("stopped")
+    finally:
+        server.server_close()
+
+
+@app.command("dbt-ci", rich_help_panel="Pipeline")
+def dbt_ci(
+    keep: Annotated[
+        bool, typer.Option("--keep", help="Keep the throwaway CI schemas (ci_<id>_marts, ...) for a look.")
+    ] = False,
+) -> None:
+    """Validate a dbt change against production: lint the changed models, build them and their
+    children in throwaway schemas (unchanged parents read from production: --defer --state), run
+    their tests, compile them for Db2, and diff their data against production.
+
+    Production is the manifest of the last build `softcart run` recorded in the warehouse; without
+    one, everything is built. Exit 1 on a lint error, a failing test, a broken contract or a Db2
+    compile/parse error; a data diff alone does not fail. The diff is also written as JSON.
+    """
+    from softcart.warehouse.dbt_ci import run_ci, summary_lines
+
+    result = run_ci(load_settings(), keep=keep, progress=lambda line: typer.echo(line, err=True))
+    for line in summary_lines(result):
+        typer.echo(line)
+    raise typer.Exit(0 if result.ok else 1)
 
 
 @app.command(

@@ -24,13 +24,16 @@ is fresher instead of a separate ``dbt source freshness`` invocation:
 The record of each successful build (``softcart_meta.warehouse_builds`` in the warehouse itself: the
 project's fingerprint and the newest ingest run it covered; sql_bootstrap/postgres/) is written only
 after dbt exits 0, so a failed build is planned again, and a replaced or purged warehouse has no
-record and gets a full build.
+record and gets a full build. Beside the record, the build's ``manifest.json`` (the project as
+built): the production state that ``softcart dbt-ci`` defers to and ``softcart docs`` shows.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from softcart.core.settings import Settings
@@ -182,18 +185,79 @@ def incremental_plan(sources: list[str], since: str, ingest_run_id: int | None =
 
 
 def record_build(settings: Settings, plan: BuildPlan, dbt_invocation_id: str | None = None) -> None:
-    """After dbt exited 0: remember in the warehouse what it now covers."""
+    """After dbt exited 0: remember in the warehouse what it now covers, with the build's manifest
+    (``manifest.json`` of dbt's target dir, when it is the manifest of that invocation)."""
+    from psycopg.types.json import Jsonb
+
     from softcart.core.connections import postgres_connect
 
+    manifest = _build_manifest(settings, dbt_invocation_id)
     with postgres_connect(settings, "softcart-warehouse-build") as conn:
         conn.execute(
-            "insert into softcart_meta.warehouse_builds (kind, fingerprint, ingest_run_id, dbt_invocation_id)"
-            " values (%s, %s, %s, %s)",
+            "insert into softcart_meta.warehouse_builds"
+            " (kind, fingerprint, ingest_run_id, dbt_invocation_id, manifest) values (%s, %s, %s, %s, %s)",
             (
                 plan.kind,
                 project_fingerprint(settings),
                 plan.ingest_run_id if plan.ingest_run_id is not None else -1,
                 dbt_invocation_id,
+                Jsonb(manifest) if manifest is not None else None,
             ),
         )
         conn.commit()
+
+
+def _build_manifest(settings: Settings, dbt_invocation_id: str | None) -> dict[str, object] | None:
+    """The manifest dbt wrote for the invocation ``dbt_invocation_id`` (``None``: none on disk, or
+    one of another invocation, which would describe a different project)."""
+    from softcart.warehouse.dbt_runner import target_dir
+
+    path = target_dir(settings) / "manifest.json"
+    if dbt_invocation_id is None or not path.is_file():
+        return None
+    manifest: dict[str, object] = json.loads(path.read_text())
+    metadata = manifest.get("metadata")
+    if not isinstance(metadata, dict) or metadata.get("invocation_id") != dbt_invocation_id:
+        return None
+    return manifest
+
+
+@dataclass(frozen=True)
+class ProductionState:
+    """The newest recorded build that kept its manifest: what production holds."""
+
+    build_id: int
+    kind: str
+    finished_at: object
+    dbt_invocation_id: str | None
+    manifest: dict[str, object]
+
+
+def production_state(settings: Settings) -> ProductionState | None:
+    """The manifest of the newest successful ``softcart run`` build (``None``: no such build)."""
+    import psycopg
+
+    from softcart.core.connections import postgres_connect
+
+    with postgres_connect(settings, "softcart-warehouse-build") as conn:
+        try:
+            row = conn.execute(
+                "select build_id, kind, finished_at, dbt_invocation_id, manifest"
+                " from softcart_meta.warehouse_builds where manifest is not null"
+                " order by build_id desc limit 1"
+            ).fetchone()
+        except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn):
+            return None  # a warehouse not provisioned by `softcart up` (or not since the column came)
+    if row is None:
+        return None
+    return ProductionState(int(row[0]), str(row[1]), row[2], row[3], dict(row[4]))
+
+
+def write_production_manifest(settings: Settings, state_dir: Path) -> ProductionState | None:
+    """Fetch the production manifest into ``state_dir``/manifest.json (dbt's ``--state`` dir)."""
+    state = production_state(settings)
+    if state is None:
+        return None
+    state_dir.mkdir(parents=True, exist_ok=True)
+    (state_dir / "manifest.json").write_text(json.dumps(state.manifest))
+    return state

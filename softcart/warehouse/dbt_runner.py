@@ -53,7 +53,7 @@ def dbt_executable() -> str:
 
 def dbt_env(settings: Settings) -> dict[str, str]:
     """The environment of the dbt process: the settings' own (the profile reads ``SOFTCART_POSTGRES_*``
-    from it), plus the target, the exposure's URL and dbt's paths."""
+    from it), plus the target and dbt's paths."""
     env = dict(settings.env)
     if load_settings(env).postgres != settings.postgres:
         # settings made in code (dataclasses.replace, Url.with_database): the profile then reads
@@ -62,13 +62,7 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     elif settings.is_managed("postgres") and settings.postgres.password:
         # the local server's password (from secrets.env): the profile reads it without a URL
         env["SOFTCART_POSTGRES_PASSWORD"] = settings.postgres.password
-    env.update(
-        {
-            "SOFTCART_DBT_TARGET": settings.dbt_target,
-            "SOFTCART_DBT_DASHBOARD_URL": (settings.data_dir / "dashboard" / "index.html").as_uri(),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        }
-    )
+    env.update({"SOFTCART_DBT_TARGET": settings.dbt_target, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
     # dbt's logs and artifacts go to the data dir, not into the source tree
     env.setdefault("DBT_LOG_PATH", str(settings.logs_dir / "dbt"))
     env.setdefault("DBT_TARGET_PATH", str(target_dir(settings)))
@@ -102,16 +96,6 @@ def run_dbt(settings: Settings, args: list[str], extra_env: dict[str, str] | Non
         env.setdefault("DBT_USE_COLORS", "false")
     completed = subprocess.run(dbt_command(settings, args), env=env, check=False)
     return completed.returncode
-
-
-def docs(settings: Settings, port: int = 8080, serve: bool = True) -> int:
-    """``dbt docs generate``, then serve the site on localhost (unless ``serve`` is False)."""
-    code = run_dbt(settings, ["docs", "generate"])
-    if code != 0 or not serve:
-        if code == 0:
-            print(f"docs site: {target_dir(settings) / 'index.html'}")
-        return code
-    return run_dbt(settings, ["docs", "serve", "--port", str(port), "--host", "127.0.0.1", "--no-browser"])
 
 
 @dataclass

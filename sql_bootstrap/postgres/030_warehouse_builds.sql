@@ -12,3 +12,7 @@ create table if not exists softcart_meta.warehouse_builds (
     finished_at timestamptz not null default clock_timestamp(),
     constraint warehouse_builds_kind_check check (kind in ('full', 'incremental'))
 );
+
+-- the manifest.json of that build (dbt's whole project as built): the production state `softcart
+-- dbt-ci` defers to (--state) and `softcart docs` shows; NULL for builds recorded before it was kept
+alter table softcart_meta.warehouse_builds add column if not exists manifest jsonb;

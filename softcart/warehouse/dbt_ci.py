@@ -1,0 +1,636 @@
+"""Slim CI of the dbt project (``softcart dbt-ci``, ``make dbt-ci``): validate a change against production.
+
+What it does, against the warehouse the settings name (the production one of ``softcart run``):
+
+1. fetches the **production manifest**, the ``manifest.json`` of the newest build ``softcart run``
+   recorded beside its record in ``softcart_meta.warehouse_builds`` (build_plan), into a state dir;
+2. finds the **changed models**: the model files whose sha256 differs from the checksum dbt recorded
+   for them in that manifest (new files included);
+3. runs, side by side (two processes):
+
+   * ``dbt build --select state:modified+ --defer --state <state dir>`` with every schema prefixed by
+     the checkout's own ``ci_<id>`` (``SOFTCART_DBT_SCHEMA_PREFIX``, macros/generate_schema_name.sql):
+     the changed models and their children are built in ``<prefix>_staging`` / ``_marts`` /
+     ``_reporting`` and tested (data tests, unit tests, contracts), every unchanged parent is read
+     from production (dbt's deferral: not selected, and absent from the throwaway schemas);
+     then ``sqlfluff lint`` of the changed model files (.sqlfluff: the dbt templater, reusing
+     the build's parse of the project);
+   * the **Db2 compile** of the changed models (``--target db2 --no-populate-cache``, offline, as
+     tests/dbt/test_dbt_db2.py does), then ``sqlfluff parse --dialect db2`` of the compiled SQL;
+
+4. a **data diff** of each model the build wrote against its production relation: row counts, keys
+   added and removed, per column the number of changed values and a few examples (the audit
+   columns, which every build rewrites, left out);
+5. drops the throwaway schemas (``keep=True`` leaves them for a look).
+
+A failing test, a broken contract, a model error, a lint error or a Db2 compile/parse error makes
+the result fail; a diff alone does not. Without a production manifest (a fresh clone before
+``softcart run``) it says so and builds everything into the throwaway schemas, with no diff.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from softcart.core.executables import bin_dir
+from softcart.core.settings import Settings
+from softcart.warehouse.build_plan import ProductionState, write_production_manifest
+from softcart.warehouse.dbt_runner import dbt_command, dbt_env
+
+SCHEMA_PREFIX_ENV = "SOFTCART_DBT_SCHEMA_PREFIX"
+# columns every build rewrites (macros audit_columns): a diff of them says nothing about the change
+AUDIT_COLUMNS = frozenset({"dbt_updated_at", "dbt_run_id"})
+EXAMPLES = 3  # examples per changed column, per added / removed key set
+# the offline Db2 compile: a Db2 that is never connected to (--no-populate-cache; the var keeps the
+# incremental branch from asking whether the table exists), as tests/dbt/test_dbt_db2.py compiles
+DB2_OFFLINE_ENV = {
+    "DB2_HOST": "127.0.0.1",
+    "DB2_PORT": "1",
+    "DB2_DATABASE": "SOFTCART",
+    "DB2_USER": "offline",
+    "DB2_PASSWORD": "offline",
+}
+DB2_COMPILE_ARGS = [
+    "compile",
+    "--target",
+    "db2",
+    "--no-populate-cache",
+    "--vars",
+    "{softcart_assume_incremental: true}",
+]
+_FAILED = {"error", "fail", "runtime error"}
+
+
+@dataclass
+class Check:
+    """One check of the run: its outcome, what it found, where its full output is."""
+
+    name: str
+    ok: bool
+    detail: str
+    seconds: float
+    log: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ColumnDiff:
+    column: str
+    changed: int  # rows whose value differs (same key in both)
+    examples: list[dict[str, Any]] = field(default_factory=list)  # key, production, ci
+
+
+@dataclass
+class ModelDiff:
+    """One model as the CI build wrote it, against the same model in production."""
+
+    model: str
+    modified: bool  # its own file changed (else: a child of a change)
+    production: str  # relation names
+    ci: str
+    key: list[str]
+    rows_production: int
+    rows_ci: int
+    keys_added: int
+    keys_removed: int
+    columns: list[ColumnDiff] = field(default_factory=list)  # only the columns with changes
+    columns_added: list[str] = field(default_factory=list)
+    columns_removed: list[str] = field(default_factory=list)
+    added_examples: list[dict[str, Any]] = field(default_factory=list)
+    removed_examples: list[dict[str, Any]] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.keys_added
+            or self.keys_removed
+            or self.columns
+            or self.columns_added
+            or self.columns_removed
+            or self.rows_production != self.rows_ci
+        )
+
+
+@dataclass
+class CiResult:
+    schema_prefix: str
+    out_dir: Path
+    production: str | None  # "build 12 (full, 2026-12-02 ...)", None: no production manifest
+    changed_files: list[str]
+    built: dict[str, str]  # unique id -> status, from the CI build's run_results.json
+    checks: list[Check]
+    diffs: list[ModelDiff]
+    seconds: float
+    schemas_dropped: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["out_dir"] = str(self.out_dir)
+        data["ok"] = self.ok
+        for diff, entry in zip(self.diffs, data["diffs"], strict=True):
+            entry["changed"] = diff.changed
+        return data
+
+
+Progress = Callable[[str], None]
+
+
+def run_ci(settings: Settings, *, keep: bool = False, progress: Progress | None = None) -> CiResult:
+    """Validate the dbt project of ``settings`` against the production state of its warehouse."""
+    say = progress or (lambda _: None)
+    started = time.monotonic()
+    prefix = schema_prefix(settings)
+    work = settings.data_dir / "dbt" / "ci" / prefix  # dbt's target dirs: partial parsing across runs
+    out = work / "runs" / time.strftime("%Y%m%dT%H%M%S")
+    state_dir = out / "state"
+    out.mkdir(parents=True, exist_ok=True)
+
+    state = write_production_manifest(settings, state_dir)
+    production = _describe(state)
+    changed = changed_model_files(settings.dbt_project_dir, state.manifest if state else None)
+    say(f"production: {production}" if state else "no production manifest: building everything")
+    say(f"changed models: {', '.join(changed) if changed else 'none'}")
+
+    env = _ci_env(settings, prefix)
+    checks: list[Check] = []
+    built: dict[str, str] = {}
+    diffs: list[ModelDiff] = []
+    dropped: list[str] = []
+    lock = _lock(settings, prefix)  # one CI run of a project at a time on a warehouse
+    try:
+        drop_schemas(settings, prefix)  # what a killed run left
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            db2 = pool.submit(_db2, settings, env, work, out, state_dir if state else None, changed)
+            build_check, built = _build(settings, env, work, out, state_dir if state else None)
+            say(_line(build_check))
+            # after the build, in its target dir: the dbt templater reuses the build's parse
+            lint_check = _lint(settings, env, work, out, changed)
+            say(_line(lint_check))
+            db2_check = db2.result()
+            say(_line(db2_check))
+        checks = [lint_check, build_check, db2_check]
+        if state is not None:
+            t0 = time.monotonic()
+            diffs = diff_models(settings, state.manifest, work / "target" / "manifest.json", built, changed)
+            diffed = sum(d.changed for d in diffs)
+            say(f"data diff: {len(diffs)} models compared, {diffed} differ ({time.monotonic() - t0:.1f} s)")
+    finally:
+        if not keep:
+            dropped = drop_schemas(settings, prefix)
+        lock.close()
+    result = CiResult(
+        schema_prefix=prefix,
+        out_dir=out,
+        production=production,
+        changed_files=changed,
+        built=built,
+        checks=checks,
+        diffs=diffs,
+        seconds=time.monotonic() - started,
+        schemas_dropped=dropped,
+    )
+    (out / "diff.json").write_text(json.dumps(result.to_json(), indent=2, default=str) + "\n")
+    return result
+
+
+def schema_prefix(settings: Settings) -> str:
+    """The throwaway schemas' prefix of a CI run of this checkout's dbt project: ``ci_<hash of its
+    path>``. Stable for a checkout, so that dbt's partial parsing survives from run to run (the
+    schema names are rendered at parse time: a new name per run meant a full parse each time);
+    one run at a time per checkout and warehouse (an advisory lock); dropped after each run."""
+    digest = hashlib.sha256(str(settings.dbt_project_dir.resolve()).encode()).hexdigest()
+    return "ci_" + digest[:10]
+
+
+def _lock(settings: Settings, prefix: str) -> Any:
+    """A session advisory lock on the prefix, held until the connection closes."""
+    from softcart.core.connections import postgres_connect
+
+    conn = postgres_connect(settings, "softcart-dbt-ci-lock", autocommit=True)
+    conn.execute("select pg_advisory_lock(hashtext(%s))", (prefix,))
+    return conn
+
+
+def _describe(state: ProductionState | None) -> str | None:
+    if state is None:
+        return None
+    return f"build {state.build_id} ({state.kind}, {state.finished_at})"
+
+
+def _line(check: Check) -> str:
+    return f"{check.name}: {'ok' if check.ok else 'FAILED'}: {check.detail} ({check.seconds:.1f} s)"
+
+
+def changed_model_files(project_dir: Path, manifest: dict[str, Any] | None) -> list[str]:
+    """The model files (relative to the project) whose content differs from the production
+    manifest's checksum of them, or that it does not know; every model without a manifest."""
+    known: dict[str, str] = {}
+    for node in (manifest or {}).get("nodes", {}).values():
+        if node.get("resource_type") == "model":
+            known[node["original_file_path"]] = node.get("checksum", {}).get("checksum", "")
+    changed = []
+    for path in sorted((project_dir / "models").rglob("*.sql")):
+        rel = path.relative_to(project_dir).as_posix()
+        # dbt's checksum of a model: sha256 of the file's stripped UTF-8 text (dbt.parser.read_files)
+        digest = hashlib.sha256(path.read_bytes().decode().strip().encode()).hexdigest()
+        if manifest is None or known.get(rel) != digest:
+            changed.append(rel)
+    return changed
+
+
+def _ci_env(settings: Settings, prefix: str) -> dict[str, str]:
+    env = dbt_env(settings)
+    env[SCHEMA_PREFIX_ENV] = prefix
+    env.setdefault("DBT_USE_COLORS", "false")
+    env.pop("SOFTCART_DBT_TEST_SCOPE", None)  # CI tests every row
+    return env
+
+
+def _run(command: list[str], env: dict[str, str], cwd: Path, log: Path) -> tuple[int, str]:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    completed = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, check=False)
+    output = completed.stdout + completed.stderr
+    log.write_text(output)
+    return completed.returncode, output
+
+
+def _dbt_paths(env: dict[str, str], work: Path, out: Path, name: str) -> dict[str, str]:
+    """dbt's target dir kept across runs (partial parsing), its log in this run's folder."""
+    return {**env, "DBT_TARGET_PATH": str(work / name), "DBT_LOG_PATH": str(out / "logs" / name)}
+
+
+def _build(
+    settings: Settings, env: dict[str, str], work: Path, out: Path, state_dir: Path | None
+) -> tuple[Check, dict[str, str]]:
+    t0 = time.monotonic()
+    args = ["build"]
+    if state_dir is not None:
+        args += ["--select", "state:modified+", "--defer", "--state", str(state_dir)]
+    code, output = _run(
+        dbt_command(settings, args),
+        _dbt_paths(env, work, out, "target"),
+        settings.root,
+        out / "logs" / "build.txt",
+    )
+    results_path = work / "target" / "run_results.json"
+    built: dict[str, str] = {}
+    problems: list[str] = []
+    if results_path.is_file():
+        shutil.copy(results_path, out / "run_results.json")
+        for result in json.loads(results_path.read_text())["results"]:
+            built[result["unique_id"]] = result["status"]
+            if result["status"] in _FAILED:
+                message = " ".join(str(result.get("message") or "").split())
+                problems.append(f"{result['unique_id']}: {result['status']}: {message[:300]}")
+    if code != 0 and not problems:
+        problems.append(_tail(output))
+    counts: dict[str, int] = {}
+    for unique_id, status in built.items():
+        kind = unique_id.split(".", 1)[0]
+        key = f"{kind} {status}"
+        counts[key] = counts.get(key, 0) + 1
+    detail = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing to build"
+    scope = "state:modified+ deferred to production" if state_dir is not None else "everything"
+    check = Check(
+        "dbt build",
+        code == 0 and not problems,
+        f"{scope}: {detail}",
+        time.monotonic() - t0,
+        str(out / "logs" / "build.txt"),
+        problems,
+    )
+    return check, built
+
+
+def _sqlfluff() -> str:
+    path = bin_dir() / "sqlfluff"
+    return str(path if path.exists() else "sqlfluff")
+
+
+def _lint(settings: Settings, env: dict[str, str], work: Path, out: Path, changed: list[str]) -> Check:
+    t0 = time.monotonic()
+    if not changed:
+        return Check("sqlfluff lint", True, "no changed model", 0.0)
+    files = [str(Path(settings.dbt_project_dir.name) / path) for path in changed]
+    command = [_sqlfluff(), "lint", "--disable-progress-bar", *files]
+    log = out / "logs" / "lint.txt"
+    code, output = _run(command, _dbt_paths(env, work, out, "target"), settings.root, log)
+    problems = [line for line in output.splitlines() if line.startswith(("L:", "== ["))]
+    detail = f"{len(changed)} changed model(s)" + (
+        "" if code == 0 else f", {sum(1 for p in problems if p.startswith('L:'))} violation(s)"
+    )
+    return Check("sqlfluff lint", code == 0, detail, time.monotonic() - t0, str(log), problems)
+
+
+def _db2(
+    settings: Settings,
+    env: dict[str, str],
+    work: Path,
+    out: Path,
+    state_dir: Path | None,
+    changed: list[str],
+) -> Check:
+    t0 = time.monotonic()
+    log = out / "logs" / "db2.txt"
+    if state_dir is not None and not changed:
+        return Check("db2 compile + parse", True, "no changed model", 0.0)
+    args = list(DB2_COMPILE_ARGS)
+    if state_dir is not None:
+        args += ["--select", " ".join(Path(p).stem for p in changed)]
+    db2_env = {**_dbt_paths(env, work, out, "target-db2"), **DB2_OFFLINE_ENV, "SOFTCART_DBT_TARGET": "db2"}
+    db2_env.pop(SCHEMA_PREFIX_ENV, None)  # the SQL Db2 would run: production's schemas
+    code, output = _run(dbt_command(settings, args), db2_env, settings.root, log)
+    if code != 0:
+        return Check(
+            "db2 compile + parse",
+            False,
+            "dbt compile --target db2 failed",
+            time.monotonic() - t0,
+            str(log),
+            [_tail(output)],
+        )
+    # the changed models' compiled Db2 SQL, parsed in one sqlfluff process (raw templater: it is SQL)
+    parse_dir = out / "db2-sql"
+    parse_dir.mkdir(parents=True, exist_ok=True)
+    compiled = 0
+    for path in changed:
+        for found in (work / "target-db2" / "compiled").glob(f"*/{path}"):
+            (parse_dir / found.name).write_text(found.read_text())
+            compiled += 1
+    if not compiled:
+        return Check(
+            "db2 compile + parse", True, "no compiled model to parse", time.monotonic() - t0, str(log)
+        )
+    parse_log = out / "logs" / "db2-parse.txt"
+    code, output = _run(
+        [_sqlfluff(), "parse", "--dialect", "db2", "--templater", "raw", "--format", "none", str(parse_dir)],
+        env,
+        settings.root,
+        parse_log,
+    )
+    problems = [] if code == 0 else [_tail(output, 20)]
+    detail = f"{compiled} model(s) compiled for Db2, " + ("all parse" if code == 0 else "not all parse")
+    return Check("db2 compile + parse", code == 0, detail, time.monotonic() - t0, str(parse_log), problems)
+
+
+def _tail(output: str, lines: int = 8) -> str:
+    return " | ".join(line.strip() for line in output.strip().splitlines()[-lines:])
+
+
+# --- the data diff ---------------------------------------------------------------------------
+
+
+def _key_of(node: dict[str, Any], manifest: dict[str, Any]) -> tuple[list[str], bool]:
+    """The model's key (columns) and whether it is a primary key (NOT NULL): its contract's primary
+    key, else the columns of a unique test on it; empty when it has none."""
+    for constraint in node.get("constraints", []):
+        if constraint.get("type") == "primary_key" and constraint.get("columns"):
+            return list(constraint["columns"]), True
+    for name, column in node.get("columns", {}).items():
+        if any(c.get("type") == "primary_key" for c in column.get("constraints", [])):
+            return [name], True
+    for test in manifest.get("nodes", {}).values():
+        meta = test.get("test_metadata") or {}
+        if test.get("resource_type") != "test" or test.get("attached_node") != node["unique_id"]:
+            continue
+        kwargs = meta.get("kwargs", {})
+        if meta.get("name") == "unique" and kwargs.get("column_name"):
+            return [kwargs["column_name"]], False
+        if meta.get("name") == "softcart_unique_combination" and kwargs.get("columns"):
+            return list(kwargs["columns"]), False
+    return [], False
+
+
+def diff_models(
+    settings: Settings,
+    production: dict[str, Any],
+    ci_manifest_path: Path,
+    built: dict[str, str],
+    changed: list[str],
+) -> list[ModelDiff]:
+    """Diff every model the CI build wrote (status success) against production's relation of it."""
+    from softcart.core.connections import postgres_connect
+
+    if not ci_manifest_path.is_file():
+        return []
+    ci = json.loads(ci_manifest_path.read_text())
+    diffs: list[ModelDiff] = []
+    with postgres_connect(settings, "softcart-dbt-ci", autocommit=True) as conn:
+        for unique_id, status in sorted(built.items()):
+            if not unique_id.startswith("model.") or status != "success":
+                continue
+            node = ci["nodes"].get(unique_id)
+            prod_node = production.get("nodes", {}).get(unique_id)
+            if node is None or prod_node is None or node["config"].get("materialized") == "ephemeral":
+                continue
+            key, not_null = _key_of(node, ci)
+            diffs.append(
+                _diff_relation(
+                    conn,
+                    node["name"],
+                    node["original_file_path"] in changed,
+                    (prod_node["schema"], prod_node.get("alias") or prod_node["name"]),
+                    (node["schema"], node.get("alias") or node["name"]),
+                    key,
+                    not_null,
+                )
+            )
+    return diffs
+
+
+def _columns(conn: Any, relation: tuple[str, str]) -> dict[str, str]:
+    rows = conn.execute(
+        "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute as a"
+        " join pg_class as c on c.oid = a.attrelid join pg_namespace as n on n.oid = c.relnamespace"
+        " where n.nspname = %s and c.relname = %s and a.attnum > 0 and not a.attisdropped"
+        " order by a.attnum",
+        relation,
+    ).fetchall()
+    return {str(name): str(kind) for name, kind in rows}
+
+
+def _diff_relation(
+    conn: Any,
+    model: str,
+    modified: bool,
+    prod: tuple[str, str],
+    ci: tuple[str, str],
+    key: list[str],
+    key_not_null: bool,
+) -> ModelDiff:
+    from psycopg import sql
+
+    prod_cols, ci_cols = _columns(conn, prod), _columns(conn, ci)
+    names = {"production": ".".join(prod), "ci": ".".join(ci)}
+    base = ModelDiff(model, modified, names["production"], names["ci"], key, 0, 0, 0, 0)
+    if not prod_cols:
+        base.rows_ci = conn.execute(
+            sql.SQL("select count(*) from {}").format(sql.Identifier(*ci))
+        ).fetchone()[0]
+        base.keys_added = base.rows_ci
+        base.note = "not in production"
+        return base
+    base.columns_added = [c for c in ci_cols if c not in prod_cols]
+    base.columns_removed = [c for c in prod_cols if c not in ci_cols]
+    compared = [c for c in ci_cols if c in prod_cols and c not in AUDIT_COLUMNS and c not in key]
+    if not key or any(k not in prod_cols or k not in ci_cols for k in key):
+        # no key: the rows of one side that the other does not have, as a whole
+        cols = sql.SQL(", ").join(sql.Identifier(c) for c in compared)
+        only = sql.SQL("select count(*) from (select {c} from {a} except all select {c} from {b}) as d")
+        p, c_ = sql.Identifier(*prod), sql.Identifier(*ci)
+        base.rows_production = conn.execute(sql.SQL("select count(*) from {}").format(p)).fetchone()[0]
+        base.rows_ci = conn.execute(sql.SQL("select count(*) from {}").format(c_)).fetchone()[0]
+        base.keys_added = conn.execute(only.format(c=cols, a=c_, b=p)).fetchone()[0]
+        base.keys_removed = conn.execute(only.format(c=cols, a=p, b=c_)).fetchone()[0]
+        base.note = "no key: added/removed are whole rows"
+        return base
+
+    equal = sql.SQL(" = ") if key_not_null else sql.SQL(" is not distinct from ")
+    join = sql.SQL(" and ").join(
+        sql.Composed([sql.Identifier("p", k), equal, sql.Identifier("c", k)]) for k in key
+    )
+
+    def differs(column: str) -> sql.Composable:
+        p, c = sql.Identifier("p", column), sql.Identifier("c", column)
+        if prod_cols[column] != ci_cols[column]:  # another type: compare the text of the values
+            return sql.SQL("cast({} as text) is distinct from cast({} as text)").format(p, c)
+        return sql.SQL("{} is distinct from {}").format(p, c)
+
+    both = sql.SQL("p.softcart_ci_present and c.softcart_ci_present")
+    counts = [
+        sql.SQL("count(p.softcart_ci_present)"),
+        sql.SQL("count(c.softcart_ci_present)"),
+        sql.SQL("count(*) filter (where p.softcart_ci_present is null)"),
+        sql.SQL("count(*) filter (where c.softcart_ci_present is null)"),
+        *(sql.SQL("count(*) filter (where {} and {})").format(both, differs(col)) for col in compared),
+    ]
+    source = sql.SQL(
+        "(select *, true as softcart_ci_present from {p}) as p"
+        " full outer join (select *, true as softcart_ci_present from {c}) as c on {join}"
+    ).format(p=sql.Identifier(*prod), c=sql.Identifier(*ci), join=join)
+    row = conn.execute(sql.SQL("select {} from {}").format(sql.SQL(", ").join(counts), source)).fetchone()
+    base.rows_production, base.rows_ci, base.keys_added, base.keys_removed = row[:4]
+    key_sql = sql.SQL(", ").join(
+        sql.SQL("coalesce({}, {})").format(sql.Identifier("p", k), sql.Identifier("c", k)) for k in key
+    )
+
+    def examples(where: sql.Composable, extra: list[sql.Composable]) -> list[tuple[Any, ...]]:
+        query = sql.SQL("select {} from {} where {} order by {} limit {}").format(
+            sql.SQL(", ").join([key_sql, *extra]) if extra else key_sql,
+            source,
+            where,
+            key_sql,
+            sql.Literal(EXAMPLES),
+        )
+        return [tuple(r) for r in conn.execute(query).fetchall()]
+
+    def key_dict(values: tuple[Any, ...]) -> dict[str, Any]:
+        return dict(zip(key, values, strict=True))
+
+    if base.keys_added:
+        base.added_examples = [key_dict(r) for r in examples(sql.SQL("p.softcart_ci_present is null"), [])]
+    if base.keys_removed:
+        base.removed_examples = [key_dict(r) for r in examples(sql.SQL("c.softcart_ci_present is null"), [])]
+    for column, changed in zip(compared, row[4:], strict=True):
+        if not changed:
+            continue
+        rows = examples(
+            sql.SQL("{} and {}").format(both, differs(column)),
+            [sql.Identifier("p", column), sql.Identifier("c", column)],
+        )
+        base.columns.append(
+            ColumnDiff(
+                column,
+                int(changed),
+                [
+                    {"key": key_dict(r[: len(key)]), "production": r[len(key)], "ci": r[len(key) + 1]}
+                    for r in rows
+                ],
+            )
+        )
+    return base
+
+
+def drop_schemas(settings: Settings, prefix: str) -> list[str]:
+    """Drop the throwaway schemas of the CI run ``prefix`` (``<prefix>_*``)."""
+    from psycopg import sql
+
+    from softcart.core.connections import postgres_connect
+
+    if not prefix.startswith("ci_"):
+        raise ValueError(f"not a CI schema prefix: {prefix!r}")
+    with postgres_connect(settings, "softcart-dbt-ci", autocommit=True) as conn:
+        names = [
+            str(r[0])
+            for r in conn.execute(
+                "select nspname from pg_namespace where starts_with(nspname, %s) order by nspname",
+                (prefix + "_",),
+            ).fetchall()
+        ]
+        for name in names:
+            conn.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(name)))
+    return names
+
+
+def summary_lines(result: CiResult) -> list[str]:
+    """The run as a table (the CLI prints it)."""
+    lines = [
+        f"production: {result.production or 'no production manifest (run `softcart run` first): built everything'}",
+        f"changed models: {', '.join(result.changed_files) or 'none'}",
+        "",
+    ]
+    for check in result.checks:
+        lines.append(_line(check))
+        lines += [f"    {p}" for p in check.problems[:20]]
+    if result.diffs:
+        lines += ["", "data diff against production (audit columns left out):"]
+        header = ("model", "rows prod", "rows ci", "+keys", "-keys", "changed columns")
+        rows = [
+            (
+                ("* " if d.modified else "  ") + d.model,
+                f"{d.rows_production:,}",
+                f"{d.rows_ci:,}",
+                f"{d.keys_added:,}",
+                f"{d.keys_removed:,}",
+                ", ".join(f"{c.column} ({c.changed:,})" for c in d.columns)
+                + "".join(f" +{c}" for c in d.columns_added)
+                + "".join(f" -{c}" for c in d.columns_removed)
+                + (f" [{d.note}]" if d.note else "")
+                or "-",
+            )
+            for d in result.diffs
+        ]
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        for r in [header, *rows]:
+            lines.append(
+                "  ".join(
+                    v.ljust(w) if i in (0, 5) else v.rjust(w)
+                    for i, (v, w) in enumerate(zip(r, widths, strict=True))
+                ).rstrip()
+            )
+        lines.append("(* = changed model; the others are its children)")
+        for d in result.diffs:
+            for c in d.columns:
+                for ex in c.examples:
+                    lines.append(f"  {d.model}.{c.column} {ex['key']}: {ex['production']!r} -> {ex['ci']!r}")
+    lines += [
+        "",
+        f"diff and results: {result.out_dir / 'diff.json'}",
+        f"{'OK' if result.ok else 'FAILED'} in {result.seconds:.1f} s"
+        + (f"; dropped {len(result.schemas_dropped)} CI schemas" if result.schemas_dropped else ""),
+    ]
+    return lines

@@ -1,0 +1,16 @@
+"""Fixtures of the dbt tests: a production warehouse (production.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from production import build_production  # tests/dbt/ is on sys.path (rootdir-less test dirs)
+
+from softcart.core.settings import Settings
+
+
+@pytest.fixture
+def production(isolated: Settings, tmp_path: Path) -> Iterator[Settings]:
+    yield build_production(isolated, tmp_path / "dataset")
