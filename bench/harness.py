@@ -216,6 +216,9 @@ class Series:
     def add(self, name: str, value: float, unit: str = "s") -> None:
         self.figures.setdefault(name, Figure([], unit)).values.append(value)
 
+    def add_figure(self, name: str, values: list[float], unit: str = "s") -> None:
+        self.figures[name] = Figure(list(values), unit)
+
     def __getitem__(self, name: str) -> Figure:
         return self.figures[name]
 
