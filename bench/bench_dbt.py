@@ -1,12 +1,15 @@
 """Benchmark: the dbt warehouse at scale 1 (1,000,000 OLTP sales, as many FactSales.csv rows,
-the 2020 ecommerce.csv history), in one run:
+the 2020 ecommerce.csv history), whole dbt processes, ``--rounds`` rounds; each round lands 1 % new
+sales, then runs (median, min-max):
 
-  1. full `dbt build` (models + seed + every test) and `dbt run` (models only) on a fresh database;
-  2. the incremental `dbt build` after 1 % new sales (goal: at most 10 % of the full build);
-  3. the same star-schema build as plain SQL run directly by psql (dbt's compiled SELECTs wrapped
-     in CREATE VIEW / CREATE TABLE, one transaction): the bound dbt's overhead is measured against.
+  1. the incremental `dbt build` softcart run plans after 1 % new sales (the nodes those rows reach,
+     no unit tests, the big tables' tests over the latest batch, JIT off), after a timed VACUUM ANALYZE;
+  2. like for like: the same nodes and the same tests with `--full-refresh`, tests over every row;
+  3. the full `dbt build` (every model, seed, unit and data test over every row).
+Goal (issue 3): incremental + vacuum at most 10 % of the full build; the like-for-like ratio beside it.
+With --extras, single runs for reference: `dbt run` vs the same SQL by psql, a warm dbt worker.
 
-    SOFTCART_POSTGRES_PORT=... .venv/bin/python bench/bench_dbt.py [--scale 1] [--seed 42]
+    SOFTCART_POSTGRES_PORT=... .venv/bin/python bench/bench_dbt.py [--scale 1] [--seed 42] [--quick]
 
 It creates (and drops at the end) the database `softcart_bench_dbt` on the PostgreSQL of the
 settings, fills `raw` straight from a generated dataset with COPY (softcart/warehouse/raw_loader.py), and
@@ -24,13 +27,14 @@ import time
 from pathlib import Path
 
 import psycopg
+from harness import Goal, Run, Series, ratio, run_process
 from rich.console import Console
 from rich.table import Table
 
 from softcart.core.settings import Settings, load_settings
 from softcart.generate import generate_dataset
-from softcart.warehouse.build_plan import incremental_plan
-from softcart.warehouse.dbt_runner import dbt_env, run_dbt, target_dir
+from softcart.warehouse.build_plan import TEST_SCOPE_ENV, incremental_plan
+from softcart.warehouse.dbt_runner import dbt_command, dbt_env, run_dbt, target_dir
 from softcart.warehouse.raw_loader import create_raw_tables, load_dataset
 
 DATABASE = "softcart_bench_dbt"
@@ -65,13 +69,14 @@ def dbt(settings: Settings, *args: str, top: int = 4, extra_env: dict[str, str] 
     return code
 
 
-def summarize(settings: Settings, top: int = 4) -> None:
-    """The nodes of the last invocation: how many, their summed time, the slowest."""
+def summarize(settings: Settings, top: int = 4) -> int:
+    """The nodes of the last invocation: how many (returned), their summed time, the slowest."""
     results = json.loads((target_dir(settings) / "run_results.json").read_text())
     nodes = sorted(results["results"], key=lambda r: -r["execution_time"])
     total = sum(r["execution_time"] for r in nodes)
     slowest = ", ".join(f"{r['unique_id'].split('.')[-1]} {r['execution_time']:.1f}" for r in nodes[:top])
     console.print(f"  nodes: {len(nodes)}, {total:.1f} s summed; slowest: {slowest}")
+    return len(nodes)
 
 
 def add_new_sales(settings: Settings, count: int, run_id: int) -> None:
@@ -169,14 +174,54 @@ def plain_sql_script(settings: Settings) -> str:
     return ";\n".join(statements) + ";\n"
 
 
+def run_dbt_process(settings: Settings, args: list[str], extra_env: dict[str, str]) -> Run:
+    """``dbt <args> --quiet`` as a whole process (what ``softcart dbt`` and ``softcart run`` start)."""
+    env = {**dbt_env(settings), **extra_env}
+    return run_process(dbt_command(settings, [*args, "--quiet"]), env)
+
+
+def timed_s(action) -> float:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+GOAL_INCREMENTAL = Goal("dbt incremental build after 1 % new sales / full build", 0.10)
+
+
+def extras(settings: Settings, work: Path, incremental_env: dict[str, str]) -> None:
+    """Single runs, for reference (``--extras``): dbt run vs the same SQL by psql, a warm worker."""
+    full_run = timed(
+        "full dbt run (models only, --full-refresh)", lambda: dbt(settings, "run", "--full-refresh")
+    )
+    script = plain_sql_script(settings)
+    (work / "plain.sql").write_text(script)
+    pg = settings.postgres
+    psql = [
+        "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-h", pg.host, "-p", str(pg.port),
+        "-U", pg.user or "softcart", "-d", DATABASE, "-f", str(work / "plain.sql"),
+    ]  # fmt: skip
+    plain = timed("plain SQL star build via psql", lambda: subprocess.run(psql, check=False).returncode)
+    console.print(f"dbt run = {full_run / plain:.2f} x the same SQL by psql (one run each)")
+    warm = WarmDbt(settings, incremental_env)
+    timed("full dbt build --full-refresh, warm worker", lambda: warm.invoke("build", "--full-refresh"))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--rounds", type=int, default=3, help="whole-process runs per figure (median)")
+    parser.add_argument(
+        "--extras", action="store_true", help="also dbt run vs psql and a warm worker (1 run)"
+    )
+    parser.add_argument("--quick", action="store_true", help="smoke run: scale 0.05")
     parser.add_argument(
         "--keep", action="store_true", help="keep the database and the work folder (to iterate on models)"
     )
     options = parser.parse_args()
+    if options.quick:
+        options.scale = 0.05
 
     base = load_settings()
     env = dict(base.env)
@@ -203,70 +248,51 @@ def main() -> int:
         sales = loaded["mysql_sales__sales_data"]
         console.print(f"raw rows: {loaded}")
 
-        full_build = timed("full dbt build (models, seed, tests)", lambda: dbt(settings, "build"))
-        full_run = timed(
-            "full dbt run (models only, --full-refresh)", lambda: dbt(settings, "run", "--full-refresh")
-        )
-        script = plain_sql_script(settings)
-        (work / "plain.sql").write_text(script)
-        pg = settings.postgres
-        psql = [
-            "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-h", pg.host, "-p", str(pg.port),
-            "-U", pg.user or "softcart", "-d", DATABASE, "-f", str(work / "plain.sql"),
-        ]  # fmt: skip
-        plain = timed("plain SQL star build via psql", lambda: subprocess.run(psql, check=False).returncode)
-
+        # like for like, round by round (each round: 1 % new sales, then three whole dbt processes)
         new_rows = max(1, sales // 100)
         incremental = incremental_plan(["mysql_sales.sales_data"], "(1 % new sales)")
+        like_full_env = {**incremental.env, TEST_SCOPE_ENV: "all"}
+        steps = {
+            "incremental": (incremental.args, incremental.env),
+            "same nodes, full": ([*incremental.args, "--full-refresh"], like_full_env),
+            "full build": (["build"], {}),
+        }
+        seconds = Series()
+        nodes: dict[str, int] = {}
+        run_dbt_process(settings, ["build"], {})  # the first full build: every table exists
+        if options.extras:
+            extras(settings, work, incremental_env=incremental_plan(["mysql_sales.sales_data"], "").env)
 
-        add_new_sales(settings, new_rows, run_id=2)
-        quiesce(settings)
-        incremental_cold = timed(
-            f"incremental build after {new_rows:,} new sales (1 %), new dbt process",
-            lambda: dbt(settings, *incremental.args, top=8, extra_env=incremental.env),
-        )
-        noop = timed(
-            "dbt run --select fct_sales, nothing new", lambda: dbt(settings, "run", "--select", "fct_sales")
-        )
+        for i in range(options.rounds):
+            console.print(f"round {i + 1}/{options.rounds}")
+            add_new_sales(settings, new_rows, run_id=2 + i)
+            seconds.add("vacuum analyze", timed_s(lambda: quiesce(settings)))
+            for name, (args, extra) in steps.items():
+                seconds.add(name, run_dbt_process(settings, args, extra).seconds)
+                nodes[name] = summarize(settings)
+        seconds.add_figure("incremental + vacuum analyze", [a + b for a, b in zip(
+            seconds["incremental"].values, seconds["vacuum analyze"].values, strict=True)])  # fmt: skip
 
-        # in a long-lived worker: dbt imported once, the parsed manifest reused (dbtRunner(manifest=...))
-        warm = WarmDbt(settings, incremental.env)
-        warm_full = timed(
-            "full dbt build --full-refresh, warm worker", lambda: warm.invoke("build", "--full-refresh")
-        )
-        add_new_sales(settings, new_rows, run_id=3)
-        quiesce(settings)
-        incremental_warm = timed(
-            f"incremental build after {new_rows:,} new sales (1 %), warm worker",
-            lambda: warm.invoke(*incremental.args),
-        )
-
-        table = Table(title=f"dbt warehouse at scale {options.scale} ({sales:,} OLTP sales)")
-        table.add_column("measure")
-        table.add_column("seconds", justify="right")
-        table.add_column("ratio", justify="right")
-        table.add_row("full dbt build (models + tests)", f"{full_build:.1f}", "1.00")
+        table = Table(title=f"dbt warehouse at scale {options.scale:g} ({sales:,} OLTP sales),"
+                            f" {options.rounds} rounds of whole dbt processes")  # fmt: skip
+        for col in ("build", "nodes", "tests over", "seconds (median, min-max)"):
+            table.add_column(col, justify="right" if col == "seconds (median, min-max)" else "left")
+        table.add_row("incremental after 1 % new sales (softcart run's plan)", str(nodes["incremental"]),
+                      "the latest batch", seconds["incremental"].text(1))  # fmt: skip
         table.add_row(
-            "full dbt run (models only)", f"{full_run:.1f}", f"{full_run / full_build:.2f} of build"
+            "  + the VACUUM ANALYZE before it", "", "", seconds["incremental + vacuum analyze"].text(1)
         )
-        table.add_row(
-            "plain SQL via psql (same models)", f"{plain:.1f}", f"dbt run = {full_run / plain:.2f} x plain"
-        )
-        table.add_row(
-            "incremental build (1 % new), new process",
-            f"{incremental_cold:.1f}",
-            f"{incremental_cold / full_build:.2f} of full (goal <= 0.10)",
-        )
-        table.add_row("dbt run of fct_sales, nothing new", f"{noop:.1f}", "dbt's fixed cost + a no-op model")
-        table.add_row(
-            "full build, warm worker", f"{warm_full:.1f}", f"{warm_full / full_build:.2f} of cold full"
-        )
-        table.add_row(
-            "incremental build (1 % new), warm worker",
-            f"{incremental_warm:.1f}",
-            f"{incremental_warm / warm_full:.2f} of warm full (goal <= 0.10)",
-        )
+        table.add_row("the same nodes and tests, --full-refresh", str(nodes["same nodes, full"]), "every row",
+                      seconds["same nodes, full"].text(1))  # fmt: skip
+        table.add_row("full dbt build (every model, seed, unit and data test)", str(nodes["full build"]),
+                      "every row", seconds["full build"].text(1))  # fmt: skip
         console.print(table)
+        like = ratio(seconds["incremental + vacuum analyze"], seconds["same nodes, full"])
+        whole = ratio(seconds["incremental + vacuum analyze"], seconds["full build"])
+        console.print(GOAL_INCREMENTAL.line(whole, note="incremental + vacuum / full build"))
+        console.print(
+            f"like for like: incremental + vacuum / the same nodes and tests in full {like.text(2)}"
+        )
     finally:
         if options.keep:
             console.print(f"kept: database {DATABASE}, SOFTCART_DATA_DIR={work / 'data'}")

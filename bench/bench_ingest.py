@@ -1,33 +1,43 @@
-"""Benchmark: MariaDB ``sales_data`` -> PostgreSQL, every method in one run, on the project's stack.
+"""Benchmark: MariaDB ``sales_data`` -> PostgreSQL, softcart against the best load PostgreSQL can do,
+on the project's stack, as whole processes (issue 17).
 
     SOFTCART_DATA_DIR=... SOFTCART_MYSQL_PORT=... .venv/bin/python bench/bench_ingest.py \
-        [--rows 2000000] [--repeat 1] [--mongo-docs 100000] [--skip sling,dlt-connectorx,...]
+        [--rows 2000000] [--rounds 3] [--mongo-docs 100000] [--peers] [--quick]
 
 Uses databases ``bench_ingest`` on the servers named by the settings (created if missing, never
-dropped). For each method: wall time of the whole process, rows/s, peak RSS of the process tree
-(wait4), ratio of its throughput to the COPY bound, and a check that the target holds the source's
-row count and checksum (sums and non-null counts of every column: NULLs included). Then the
-incremental cases (nothing new; 1 % new rows) and MongoDB -> PostgreSQL against the MongoDB
-server's own full-scan rate. Nothing is asserted: it prints ratios against the goals of issue 3.
-Run by hand (it loads two cores for about a minute per million rows).
+dropped). Every method runs as a whole process, ``--rounds`` times, interleaved round by round; each
+figure is the median with min-max; ratios are of the runs of one round. Memory is the peak summed RSS
+of the method's whole process tree (bench/harness.py), the bound's included.
+
+- The bound: the same rows (the COPY text softcart streams, run id included) from a local file into a
+  table of the same definition (columns, defaults, primary key, BRIN index), in each way PostgreSQL
+  offers (keys kept; in one transaction: create, COPY FREEZE, keys after; server-side COPY; a larger
+  maintenance_work_mem); the fastest median is the bound.
+- ``softcart ingest -s mysql_sales__sales_data --full-refresh``; with ``--peers`` the shell pipe,
+  sling and dlt. Every method's table is checked against the source's count and checksum.
+- MongoDB: ``softcart ingest`` of the collection against the server's own scan (pymongo, raw BSON),
+  both whole processes.
+- The no-op ``softcart ingest`` of all streams; 1 % new rows.
+Each goal is printed beside its figure with met / NOT MET. Run by hand.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pymysql
+from harness import Figure, Goal, Run, load_note, ratio, repeat, rounds, run_process
 from rich.console import Console
 from rich.table import Table
 
@@ -127,66 +137,99 @@ def target_checksum(settings: Settings, table: str, rowid: str = "rowid") -> tup
     return tuple(int(x) if x is not None else None for x in row)  # type: ignore[union-attr]
 
 
-def run_measured(
-    cmd: list[str], env: dict[str, str] | None = None, stdin: Any = None
-) -> tuple[float, float, str]:
-    """Wall seconds and peak RSS (MB, the largest process of the tree) of a command; its output."""
-    with tempfile.TemporaryFile() as out:
-        began = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=stdin)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - began
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        text = out.read().decode("utf-8", "replace")
-    if proc.returncode != 0:
-        raise RuntimeError(f"{cmd[0]} failed ({proc.returncode}):\n{text[-3000:]}")
-    return seconds, usage.ru_maxrss / 1024, text
-
-
 def verify(settings: Settings, table: str, expected: tuple[Any, ...], rowid: str = "rowid") -> str:
     got = target_checksum(settings, table, rowid)
     return "ok" if got == expected else f"DIFFERS {got} vs {expected}"
 
 
-def median_run(repeat: int, once: Callable[[], Result]) -> Result:
-    results = [once() for _ in range(repeat)]
-    best = sorted(results, key=lambda r: r.seconds)[len(results) // 2]
-    best.seconds = statistics.median(r.seconds for r in results)
-    return best
+# --- methods: each a whole process, its table prepared beforehand (untimed) -------------------------
 
 
-# --- methods ---------------------------------------------------------------------------------------
+@dataclass
+class Method:
+    key: str
+    label: str
+    table: str  # where the rows land (verified after the rounds)
+    prepare: Callable[[], None]  # untimed, before each run
+    command: Callable[[], tuple[list[str], dict[str, str]]]
+    bound: bool = False
+    peer: bool = False
+    note: str = ""
 
 
-def method_bound(settings: Settings, csv_path: Path, expected: tuple[Any, ...]) -> Result:
-    """psql \\copy from a local file into a table defined like raw.mysql_sales__sales_data (PK included)."""
-    with pg(settings) as conn:
-        conn.execute("create schema if not exists bench")
-        conn.execute("drop table if exists bench.bound")
-        conn.execute("create table bench.bound (like raw.mysql_sales__sales_data including all)")
+def psql_cmd(settings: Settings, *args: str) -> list[str]:
     u = settings.postgres
-    cols = ", ".join(f'"{c}"' for c in COLUMNS)
-    cmd = ["psql", "-X", "-q", "-h", u.host, "-p", str(u.port), "-U", u.user or "softcart", "-d", u.database or "",
-           "-v", "ON_ERROR_STOP=1", "-c", f"\\copy bench.bound ({cols}) from '{csv_path}'"]  # fmt: skip
-    env = dict(os.environ, PGPASSWORD=u.password or "")
-    seconds, peak, _ = run_measured(cmd, env)
-    return Result(
-        "COPY bound (psql \\copy, local file)",
-        seconds,
-        expected[0],
-        peak,
-        verify(settings, "bench.bound", expected),
-    )
+    return ["psql", "-X", "-q", "-h", u.host, "-p", str(u.port), "-U", u.user or "softcart", "-d",
+            u.database or "", "-v", "ON_ERROR_STOP=1", *args]  # fmt: skip
 
 
-def method_pipe(settings: Settings, expected: tuple[Any, ...]) -> Result:
-    """mariadb --quick piped into psql \\copy (the issue's reference: read and write overlapping)."""
+def psql_env(settings: Settings) -> dict[str, str]:
+    return dict(os.environ, PGPASSWORD=settings.postgres.password or "")
+
+
+def sql_now(settings: Settings, statement: str) -> None:
     with pg(settings) as conn:
-        conn.execute("drop table if exists bench.pipe")
-        conn.execute("create table bench.pipe (like raw.mysql_sales__sales_data including all)")
+        conn.execute(statement)  # type: ignore[arg-type]
+
+
+TARGET = "raw.mysql_sales__sales_data"
+COPY_COLS = ", ".join([*(f'"{c}"' for c in COLUMNS), "_softcart_run_id"])
+
+
+def bound_methods(settings: Settings, copy_file: Path, work: Path) -> list[Method]:
+    """The bound: the same rows (the COPY text softcart streams, run id included) from a local file
+    into a table of the same definition as the raw table (columns, defaults, primary key, BRIN index),
+    in the ways PostgreSQL offers; the fastest median is the bound."""
+
+    def fresh(name: str, keys: bool) -> Callable[[], None]:
+        like = "including all" if keys else "including defaults"
+        return lambda: sql_now(
+            settings,
+            f"create schema if not exists bench; drop table if exists bench.{name};"
+            + (f" create table bench.{name} (like {TARGET} {like})" if keys else ""),
+        )
+
+    def script(
+        name: str, copy: str, settings_sql: str = ""
+    ) -> Callable[[], tuple[list[str], dict[str, str]]]:
+        path = work / f"{name}.sql"
+        path.write_text(
+            f"{settings_sql}"
+            f"create table bench.{name} (like {TARGET} including defaults);\n"
+            f"{copy.format(table=f'bench.{name}')}\n"
+            f"alter table bench.{name} add primary key (rowid);\n"
+            f"create index on bench.{name} using brin (_softcart_run_id);\n"
+        )
+        return lambda: (psql_cmd(settings, "-1", "-f", str(path)), psql_env(settings))
+
+    client_copy = f"\\copy {{table}} ({COPY_COLS}) from '{copy_file}' with (freeze)"
+    server_copy = f"copy {{table}} ({COPY_COLS}) from '{copy_file}' with (freeze);"
+    return [
+        Method("bound-keys-kept", "psql \\copy into the table with its keys (the old bound)", "bench.bound_keys_kept",
+               fresh("bound_keys_kept", keys=True),
+               lambda: (psql_cmd(settings, "-c", f"\\copy bench.bound_keys_kept ({COPY_COLS}) from '{copy_file}'"),
+                        psql_env(settings)), bound=True),
+        Method("bound-client-freeze", "psql -1: create table, \\copy FREEZE, keys after", "bench.bound_client",
+               fresh("bound_client", keys=False), script("bound_client", client_copy), bound=True),
+        Method("bound-server-freeze", "psql -1: create table, server-side COPY FREEZE from the file, keys after",
+               "bench.bound_server", fresh("bound_server", keys=False), script("bound_server", server_copy),
+               bound=True),
+        Method("bound-server-freeze-mwm", "the same, maintenance_work_mem 1GB for the key build",
+               "bench.bound_server_mwm", fresh("bound_server_mwm", keys=False),
+               script("bound_server_mwm", server_copy, "set maintenance_work_mem = '1GB';\n"), bound=True),
+    ]  # fmt: skip
+
+
+def softcart_method(settings: Settings) -> Method:
+    return Method(
+        "softcart", "softcart ingest --full-refresh (one stream)", TARGET, lambda: None,
+        lambda: ([sys.executable, "-m", "softcart.cli", "ingest", "-s", STREAM, "--full-refresh"], dict(settings.env)),
+    )  # fmt: skip
+
+
+def peer_methods(settings: Settings) -> list[Method]:
+    """Other tools (``--peers``): the shell pipe, sling, dlt."""
     m, u = settings.mysql, settings.postgres
-    cols = ", ".join(f'"{c}"' for c in COLUMNS)
     select = (
         "SELECT rowid, product_id, customer_id, IFNULL(price, '\\\\N'), quantity, IFNULL(`timestamp`, '\\\\N')"
         " FROM sales_data"
@@ -195,48 +238,38 @@ def method_pipe(settings: Settings, expected: tuple[Any, ...]) -> Result:
         f"mariadb --no-defaults --protocol=TCP -h {m.host} -P {m.port} -u {m.user or 'root'} {m.database}"
         ' --batch --raw --quick --skip-column-names -e "$Q"'
         f" | psql -X -q -h {u.host} -p {u.port} -U {u.user} -d {u.database} -v ON_ERROR_STOP=1"
-        f' -c "\\copy bench.pipe ({cols.replace(chr(34), "")}) from stdin"'
+        f' -c "\\copy bench.pipe ({", ".join(COLUMNS)}) from stdin"'
     )
-    seconds, peak, _ = run_measured(["bash", "-o", "pipefail", "-c", shell], dict(os.environ, Q=select))
-    return Result(
-        "mariadb | psql \\copy (shell pipe)",
-        seconds,
-        expected[0],
-        peak,
-        verify(settings, "bench.pipe", expected),
-    )
-
-
-def method_softcart(settings: Settings, expected: tuple[Any, ...]) -> Result:
-    cmd = [sys.executable, "-m", "softcart.cli", "ingest", "-s", STREAM, "--full-refresh"]
-    seconds, peak, out = run_measured(cmd, dict(settings.env))
-    inner = stream_seconds(settings)
-    return Result("softcart ingest --full-refresh", seconds, expected[0], peak,
-                  verify(settings, "raw.mysql_sales__sales_data", expected),
-                  f"stream {inner:.2f} s inside the process")  # fmt: skip
-
-
-def stream_seconds(settings: Settings) -> float:
-    with pg(settings) as conn:
-        row = conn.execute(
-            "select extract(epoch from ended_at - started_at) from softcart_meta.ingest_stream_runs"
-            " where stream = %s order by run_id desc limit 1",
-            (STREAM,),
-        ).fetchone()
-    return float(row[0]) if row else float("nan")
-
-
-def method_sling(settings: Settings, expected: tuple[Any, ...]) -> Result:
-    with pg(settings) as conn:
-        conn.execute("drop table if exists bench.sling")
-    env = dict(os.environ, MYSRC=my_url(settings), PGDST=pg_url(settings) + "?sslmode=disable",
-               SLING_DISABLE_TELEMETRY="true")  # fmt: skip
+    sling_env = dict(os.environ, MYSRC=my_url(settings), PGDST=pg_url(settings) + "?sslmode=disable",
+                     SLING_DISABLE_TELEMETRY="true")  # fmt: skip
     sling = str(Path(sys.executable).with_name("sling"))
-    cmd = [sling, "run", "--src-conn", "MYSRC", "--src-stream", f"{DB}.sales_data", "--tgt-conn", "PGDST",
-           "--tgt-object", "bench.sling", "--mode", "full-refresh"]  # fmt: skip
-    seconds, peak, _ = run_measured(cmd, env)
-    return Result("sling 1.4.10 (full-refresh)", seconds, expected[0], peak, verify(settings, "bench.sling", expected),
-                  "sling's own table: no primary key")  # fmt: skip
+
+    def dlt(backend: str) -> Method:
+        env = dict(
+            os.environ, RUNTIME__DLTHUB_TELEMETRY="false", NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION="true"
+        )
+        # dlt insists on a password; the local server trusts loopback and ignores it
+        env["DESTINATION__POSTGRES__CREDENTIALS__PASSWORD"] = settings.postgres.password or "unused"
+        src = my_url(settings).replace("mysql://", "mysql+pymysql://")
+        pipelines = tempfile.mkdtemp(prefix="dlt-bench-")
+        cmd = [sys.executable, "-c", DLT_SCRIPT, backend, src, pg_url(settings), pipelines, my_url(settings)]
+        return Method(f"dlt-{backend}", f"dlt 1.31 ({backend} backend, csv, no compression)",
+                      f"bench_dlt_{backend}.sales_data",
+                      lambda: sql_now(settings, f"drop schema if exists bench_dlt_{backend} cascade"),
+                      lambda: (cmd, env), peer=True)  # fmt: skip
+
+    return [
+        Method("pipe", "mariadb | psql \\copy (shell pipe, keys kept)", "bench.pipe",
+               lambda: sql_now(settings, f"drop table if exists bench.pipe; create table bench.pipe (like {TARGET} including all)"),
+               lambda: (["bash", "-o", "pipefail", "-c", shell], dict(os.environ, Q=select)), peer=True),
+        Method("sling", "sling 1.4.10 (full-refresh)", "bench.sling",
+               lambda: sql_now(settings, "drop table if exists bench.sling"),
+               lambda: ([sling, "run", "--src-conn", "MYSRC", "--src-stream", f"{DB}.sales_data", "--tgt-conn", "PGDST",
+                         "--tgt-object", "bench.sling", "--mode", "full-refresh"], sling_env),
+               peer=True, note="sling's own table: no primary key"),
+        dlt("connectorx"),
+        dlt("pyarrow"),
+    ]  # fmt: skip
 
 
 DLT_SCRIPT = """
@@ -252,53 +285,51 @@ print(info)
 """
 
 
-def method_dlt(settings: Settings, backend: str, expected: tuple[Any, ...]) -> Result:
+def step(method: Method) -> Callable[[], Run]:
+    def once() -> Run:
+        method.prepare()
+        cmd, env = method.command()
+        return run_process(cmd, env)
+
+    return once
+
+
+def stream_seconds(settings: Settings, stream: str = STREAM) -> float:
+    """The newest run's time for ``stream`` inside the process (from the run log)."""
     with pg(settings) as conn:
-        conn.execute(f"drop schema if exists bench_dlt_{backend} cascade")
-    pipelines = tempfile.mkdtemp(prefix="dlt-bench-")
-    src = my_url(settings).replace("mysql://", "mysql+pymysql://")
-    env = dict(
-        os.environ, RUNTIME__DLTHUB_TELEMETRY="false", NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION="true"
-    )
-    # dlt insists on a password; the local server trusts loopback and ignores it
-    env["DESTINATION__POSTGRES__CREDENTIALS__PASSWORD"] = settings.postgres.password or "unused"
-    cmd = [sys.executable, "-c", DLT_SCRIPT, backend, src, pg_url(settings), pipelines, my_url(settings)]
-    seconds, peak, _ = run_measured(cmd, env)
-    return Result(f"dlt 1.31 ({backend} backend, csv, no compression)", seconds, expected[0], peak,
-                  verify(settings, f"bench_dlt_{backend}.sales_data", expected))  # fmt: skip
+        row = conn.execute(
+            "select extract(epoch from ended_at - started_at) from softcart_meta.ingest_stream_runs"
+            " where stream = %s order by run_id desc limit 1",
+            (stream,),
+        ).fetchone()
+    return float(row[0]) if row else float("nan")
 
 
-# --- incremental and MongoDB -----------------------------------------------------------------------
+def run_seconds(settings: Settings) -> float:
+    """The newest run's time inside the process (from the run log)."""
+    with pg(settings) as conn:
+        row = conn.execute(
+            "select extract(epoch from ended_at - started_at) from softcart_meta.ingest_runs"
+            " order by run_id desc limit 1"
+        ).fetchone()
+    return float(row[0]) if row else float("nan")
 
 
-def incremental(settings: Settings, rows: int) -> list[tuple[str, float, float, int]]:
-    """(case, whole-process seconds, in-process stream seconds, rows moved)."""
-    out = []
-    cmd = [sys.executable, "-m", "softcart.cli", "ingest", "-s", STREAM]
-    seconds, _, _ = run_measured(cmd, dict(settings.env))
-    out.append(("nothing new", seconds, stream_seconds(settings), 0))
-    new = max(1, rows // 100)
-    conn = my(settings)
-    with conn.cursor() as cur:
-        cur.execute(
-            "INSERT INTO sales_data (product_id, customer_id, price, quantity, `timestamp`)"
-            f" SELECT seq % 5000 + 1001, seq % 100000 + 1, 10.50, 2, NOW() FROM seq_1_to_{new}"
-        )
-    conn.close()
-    seconds, _, _ = run_measured(cmd, dict(settings.env))
-    out.append(("1 % new rows", seconds, stream_seconds(settings), new))
-    conn = my(settings)
-    with conn.cursor() as cur:
-        cur.execute(f"DELETE FROM sales_data WHERE rowid > {rows}")
-        cur.execute(f"ALTER TABLE sales_data AUTO_INCREMENT = {rows + 1}")
-    conn.close()
-    return out
+# --- MongoDB -----------------------------------------------------------------------------------------
+
+MONGO_SCAN = """
+import sys
+from bson.codec_options import CodecOptions
+from bson.raw_bson import RawBSONDocument
+from pymongo import MongoClient
+url, db, coll = sys.argv[1:4]
+client = MongoClient(url)
+c = client[db][coll].with_options(codec_options=CodecOptions(document_class=RawBSONDocument))
+print(sum(1 for _ in c.find({}, batch_size=5000)))
+"""
 
 
-def mongo_bench(settings: Settings, docs: int) -> tuple[float, float, float]:
-    """(server full-scan docs/s, softcart ingest docs/s in-process, whole-process seconds)."""
-    from bson.codec_options import CodecOptions
-    from bson.raw_bson import RawBSONDocument
+def fill_mongo(settings: Settings, docs: int) -> None:
     from pymongo import MongoClient
 
     client: MongoClient[Any] = MongoClient(settings.mongo.raw)
@@ -317,45 +348,36 @@ def mongo_bench(settings: Settings, docs: int) -> tuple[float, float, float]:
                 batch = []
         if batch:
             coll.insert_many(batch)
-    raw = coll.with_options(codec_options=CodecOptions(document_class=RawBSONDocument))
-    began = time.perf_counter()
-    n = sum(1 for _ in raw.find({}, batch_size=5000))
-    scan_rate = n / (time.perf_counter() - began)
     client.close()
-    cmd = [
-        sys.executable,
-        "-m",
-        "softcart.cli",
-        "ingest",
-        "-s",
-        "mongo_catalog__electronics",
-        "--full-refresh",
-    ]
-    seconds, _, _ = run_measured(cmd, dict(settings.env))
-    with pg(settings) as conn:
-        row = conn.execute(
-            "select extract(epoch from ended_at - started_at), rows_written from softcart_meta.ingest_stream_runs"
-            " where stream = 'mongo_catalog__electronics' order by run_id desc limit 1"
-        ).fetchone()
-    assert row is not None
-    return scan_rate, int(row[1]) / float(row[0]), seconds
 
 
-# --- main ------------------------------------------------------------------------------------------
+# --- goals (issue 17) ----------------------------------------------------------------------------------
+
+GOAL_FULL = Goal("MySQL full load, throughput vs the bound", 0.9, at_most=False)
+GOAL_MEMORY = Goal("peak memory of the process tree above the bound's", 100, unit="MB")
+GOAL_NOOP = Goal("no-op `softcart ingest` of all streams, whole process", 0.5, unit="s")
+GOAL_MONGO = Goal("MongoDB ingest throughput vs the server's own scan, whole process", 0.8, at_most=False)
+GOAL_INCREMENTAL = Goal("1 % new rows vs the full load (time)", 0.05)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rows", type=int, default=2_000_000)
-    parser.add_argument("--repeat", type=int, default=1, help="runs per method (median)")
-    parser.add_argument("--mongo-docs", type=int, default=100_000)
     parser.add_argument(
-        "--skip", default="", help="comma-separated: pipe,sling,dlt-connectorx,dlt-pyarrow,mongo"
+        "--rounds", type=int, default=3, help="whole-process runs per method (median, min-max)"
     )
+    parser.add_argument("--mongo-docs", type=int, default=100_000)
+    parser.add_argument("--noop-runs", type=int, default=5)
+    parser.add_argument("--peers", action="store_true", help="also the shell pipe, sling and dlt (minutes)")
+    parser.add_argument("--skip", default="", help="comma-separated: bounds,mongo,incremental")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 100,000 rows, 10,000 documents")
     args = parser.parse_args()
+    if args.quick:
+        args.rows, args.mongo_docs = 100_000, 10_000
     skip = set(filter(None, args.skip.split(",")))
-    console = Console()
+    console = Console(width=160)
     settings = bench_settings()
+    console.print(f"ingest bench: {args.rows:,} rows, {args.rounds} rounds of whole processes; {load_note()}")
 
     from softcart.stack import provision
 
@@ -363,68 +385,137 @@ def main() -> int:
     console.print(f"filling MySQL {DB}.sales_data with {args.rows:,} rows ...")
     fill_mysql(settings, args.rows)
     expected = source_checksum(settings)
-    csv_path = settings.data_dir / "bench_sales.copy"
+    work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    work.chmod(0o755)  # the server reads the bound's file itself (server-side COPY)
+    copy_file = work / "sales.copy"
     u = settings.mysql
-    with csv_path.open("wb") as f:
+    with copy_file.open("wb") as f:  # the same COPY text softcart streams, its run id included
         subprocess.run(
             ["mariadb", "--no-defaults", "--protocol=TCP", "-h", u.host, "-P", str(u.port), "-u", u.user or "root",
              u.database or "", "--batch", "--raw", "--quick", "--skip-column-names", "-e",
-             "SELECT rowid, product_id, customer_id, IFNULL(price, '\\\\N'), quantity, IFNULL(`timestamp`, '\\\\N')"
+             "SELECT rowid, product_id, customer_id, IFNULL(price, '\\\\N'), quantity, IFNULL(`timestamp`, '\\\\N'), 1"
              " FROM sales_data"],
             stdout=f, check=True, env=dict(os.environ, MYSQL_PWD=u.password or ""),
         )  # fmt: skip
+    copy_file.chmod(0o644)
+    # a first softcart run so every round is a full refresh of an existing stream
+    run_process(softcart_method(settings).command()[0], dict(settings.env))
 
-    results: list[Result] = []
-    methods: list[tuple[str, Callable[[], Result]]] = [
-        ("bound", lambda: method_bound(settings, csv_path, expected)),
-        ("pipe", lambda: method_pipe(settings, expected)),
-        ("softcart", lambda: method_softcart(settings, expected)),
-        ("sling", lambda: method_sling(settings, expected)),
-        ("dlt-connectorx", lambda: method_dlt(settings, "connectorx", expected)),
-        ("dlt-pyarrow", lambda: method_dlt(settings, "pyarrow", expected)),
-    ]
-    for key, once in methods:
-        if key in skip:
-            continue
-        console.print(f"running {key} ...")
-        try:
-            results.append(median_run(args.repeat, once))
-        except Exception as exc:  # a competitor failing is a result too
-            results.append(Result(key, float("nan"), 0, 0.0, f"FAILED: {str(exc).splitlines()[0][:80]}"))
-    csv_path.unlink(missing_ok=True)
+    methods = [] if "bounds" in skip else bound_methods(settings, copy_file, work)
+    methods.append(softcart_method(settings))
+    if args.peers:
+        methods += peer_methods(settings)
+    seconds, memory = rounds(args.rounds, [(m.key, step(m)) for m in methods])
+    verified = {m.key: verify(settings, m.table, expected) for m in methods}
+    copy_file.unlink(missing_ok=True)
 
-    bound = results[0]
-    table = Table(title=f"MariaDB -> PostgreSQL, {args.rows:,} rows (repeat {args.repeat}, median)")
-    for col in ("method", "seconds", "rows/s", "peak MB", "throughput vs bound", "verified", "note"):
-        table.add_column(col, justify="left" if col in ("method", "verified", "note") else "right")
-    for r in results:
-        ratio = bound.seconds / r.seconds if r.seconds == r.seconds and r.seconds > 0 else float("nan")
-        table.add_row(r.method, f"{r.seconds:.2f}", f"{r.rows / r.seconds:,.0f}" if r.seconds > 0 else "-",
-                      f"{r.peak_mb:.0f}", f"{ratio:.2f}x", r.verified, r.note)  # fmt: skip
+    bounds = [m for m in methods if m.bound]
+    best = min(bounds, key=lambda m: seconds[m.key].median) if bounds else None
+    table = Table(
+        title=f"MariaDB -> PostgreSQL, {args.rows:,} rows: median of {args.rounds} whole processes (min-max)"
+    )
+    for col in (
+        "method",
+        "seconds",
+        "rows/s (median)",
+        "peak MB, process tree",
+        "throughput vs bound",
+        "verified",
+    ):
+        table.add_column(col, justify="left" if col in ("method", "verified") else "right")
+    for m in methods:
+        tput = ratio(seconds[best.key], seconds[m.key], "x").text(2) if best else "-"
+        label = m.label + (" [the bound]" if m is best else "") + (f" ({m.note})" if m.note else "")
+        table.add_row(label, seconds[m.key].text(2), f"{args.rows / seconds[m.key].median:,.0f}",
+                      memory[m.key].text(0), tput, verified[m.key])  # fmt: skip
     console.print(table)
-
-    inc = incremental(settings, args.rows)
-    softcart = next((r for r in results if r.method.startswith("softcart")), None)
-    t2 = Table(title="incremental (softcart ingest)")
-    for col in ("case", "whole process s", "stream s (in process)", "rows", "vs full load"):
-        t2.add_column(col)
-    for case, seconds, inner, n in inc:
-        share = f"{seconds / softcart.seconds:.1%}" if softcart else "-"
-        t2.add_row(case, f"{seconds:.2f}", f"{inner:.3f}", f"{n:,}", share)
-    console.print(t2)
+    console.print(f"softcart's stream inside the process (last run): {stream_seconds(settings):.2f} s")
+    report: dict[str, Any] = {"rows": args.rows, "load": load_note(), "goals": []}
+    if best:
+        full = ratio(seconds[best.key], seconds["softcart"], "x")
+        extra = Figure(
+            [a - b for a, b in zip(memory["softcart"].values, memory[best.key].values, strict=True)], "MB"
+        )
+        console.print(GOAL_FULL.line(full, note=f"bound: {best.label}"))
+        console.print(
+            GOAL_MEMORY.line(
+                extra, 0, note=f"softcart {memory['softcart'].text(0)}, bound {memory[best.key].text(0)}"
+            )
+        )
+        report["goals"] += [GOAL_FULL.json(full), GOAL_MEMORY.json(extra)]
 
     if "mongo" not in skip:
-        scan, rate, seconds = mongo_bench(settings, args.mongo_docs)
-        console.print(
-            f"MongoDB: server full scan {scan:,.0f} docs/s; softcart ingest {rate:,.0f} docs/s in process"
-            f" ({seconds:.2f} s whole process) = {rate / scan:.2f}x the scan rate (goal >= 0.7x)"
-        )
-    if softcart:
-        console.print(
-            f"goal full load >= 0.8x bound: {bound.seconds / softcart.seconds:.2f}x;"
-            f" peak {softcart.peak_mb:.0f} MB vs bound {bound.peak_mb:.0f} MB (+100 MB allowed)"
-        )
-    return 0
+        fill_mongo(settings, args.mongo_docs)
+        m = settings.mongo
+        scan = [sys.executable, "-c", MONGO_SCAN, m.raw, settings.mongo_database, settings.mongo_collection]
+        ingest = [
+            sys.executable,
+            "-m",
+            "softcart.cli",
+            "ingest",
+            "-s",
+            "mongo_catalog__electronics",
+            "--full-refresh",
+        ]
+        mongo_s, mongo_mb = rounds(args.rounds, [("scan", lambda: run_process(scan, dict(os.environ))),
+                                                 ("ingest", lambda: run_process(ingest, dict(settings.env)))])  # fmt: skip
+        rel = ratio(mongo_s["scan"], mongo_s["ingest"], "x")
+        console.print(f"MongoDB, {args.mongo_docs:,} documents: the server's scan (pymongo, raw BSON, a whole process)"
+                      f" {mongo_s['scan'].text(2)}, {mongo_mb['scan'].text(0)}; softcart ingest --full-refresh"
+                      f" {mongo_s['ingest'].text(2)}, {mongo_mb['ingest'].text(0)};"
+                      f" in process (last run) {stream_seconds(settings, 'mongo_catalog__electronics'):.2f} s")  # fmt: skip
+        console.print(GOAL_MONGO.line(rel))
+        report["goals"].append(GOAL_MONGO.json(rel))
+
+    noop_cmd = [sys.executable, "-m", "softcart.cli", "ingest"]
+    run_process(noop_cmd, dict(settings.env))  # the streams not yet ingested (customers, files) land once
+    inner: list[float] = []
+
+    def noop() -> float:
+        run = run_process(noop_cmd, dict(settings.env))
+        inner.append(run_seconds(settings))
+        return run.seconds
+
+    noop_fig = repeat(args.noop_runs, noop)
+    console.print(GOAL_NOOP.line(noop_fig, note=f"inside the process {Figure(inner).text(3)}"))
+    report["goals"].append(GOAL_NOOP.json(noop_fig))
+
+    if "incremental" not in skip:
+        new = max(1, args.rows // 100)
+        inc_cmd = [sys.executable, "-m", "softcart.cli", "ingest", "-s", STREAM]
+
+        def one_percent() -> float:
+            conn = my(settings)
+            with conn.cursor() as cur:
+                cur.execute(
+                    "INSERT INTO sales_data (product_id, customer_id, price, quantity, `timestamp`)"
+                    f" SELECT seq % 5000 + 1001, seq % 100000 + 1, 10.50, 2, NOW() FROM seq_1_to_{new}"
+                )
+            conn.close()
+            return run_process(inc_cmd, dict(settings.env)).seconds
+
+        inc = repeat(args.rounds, one_percent)
+        conn = my(settings)
+        with conn.cursor() as cur:
+            cur.execute(f"DELETE FROM sales_data WHERE rowid > {args.rows}")
+            cur.execute(f"ALTER TABLE sales_data AUTO_INCREMENT = {args.rows + 1}")
+        conn.close()
+        share = Figure([v / seconds["softcart"].median for v in inc.values], "x")
+        console.print(f"1 % new rows ({new:,}), whole process: {inc.text(2)}")
+        console.print(GOAL_INCREMENTAL.line(share, 3, note=f"full load {seconds['softcart'].text(2)}"))
+        report["goals"].append(GOAL_INCREMENTAL.json(share))
+
+    report["methods"] = {m.key: {"label": m.label, "seconds": seconds[m.key].json(), "peak_mb": memory[m.key].json(),
+                                 "verified": verified[m.key]} for m in methods}  # fmt: skip
+    out = Path(__file__).resolve().parent / "results"
+    out.mkdir(exist_ok=True)
+    path = out / f"ingest-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    path.write_text(json.dumps(report, indent=2))
+    console.print(f"written {path}")
+    bad = [k for k, v in verified.items() if v != "ok"]
+    if bad:
+        console.print(f"[red]rows differ from the source: {', '.join(bad)}[/]")
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

@@ -1,35 +1,47 @@
-"""Benchmark: the sales-analytics queries with Spark and with DuckDB on the same Parquet files, and the
-export's throughput. Run by hand (never in CI); prints ratios, writes bench/results/spark-*.json.
+"""Benchmark: the Spark sales job against DuckDB on the same Parquet files, as whole processes, and the
+export's throughput. Run by hand (never in CI); prints each figure with its goal, writes
+bench/results/spark-*.json.
 
-Spark runs what ``spark/jobs/sales.py`` runs (one pass to (year, country, category) cells by the
-integer keys, names joined from the lake's dimensions, then the four aggregates from them); DuckDB
-runs the four reference queries (``AGGREGATES``) straight over the files, and, for reference, the
-same one-pass plan. Both engines' results must be identical (checked;
-exit 1 if not).
+Every figure is the median of ``--rounds`` (3) whole processes, with min-max, interleaved round by
+round (one round runs every engine), so ratios are of runs that shared the machine's load:
+
+- **cold**: a new process does the work once: interpreter, imports, the Spark session (JVM included)
+  or DuckDB's connection, the work, exit. The Spark session start is also shown apart.
+- **warm**: a new process does the work ``--warm-iterations`` times; the later runs' median (in process).
+
+Three engines, three processes each round:
+- Spark: the sales job itself (``spark.jobs.sales.run``: one pass to (year, country, category) cells,
+  names from the lake's dimensions, the four reports written to ``results/``), with the session
+  ``softcart analyze sales`` builds (spark/session.py);
+- DuckDB, direct: the four reference queries (``AGGREGATES``) straight over the files: its best way;
+- DuckDB, same plan: the job's one pass to cells, then the four reports from them.
+The Spark job's written results must equal DuckDB's queries row for row (checked; exit 1 if not).
 
     .venv/bin/python bench/bench_spark.py                 # scales 1 and 10, export at scale 1
-    .venv/bin/python bench/bench_spark.py --scales 1 --export-scale 0.1
+    .venv/bin/python bench/bench_spark.py --quick         # smoke run: scale 0.1, export 0.05
+    .venv/bin/python bench/bench_spark.py --scales 10 --export-scale 0 --conf spark.sql.shuffle.partitions=2
 
 Scale 1 = 1,000,000 sales (the generator's convention). The lake's ``sales`` table is made
 synthetically with numpy in the exact layout ``softcart export`` writes (year=/month= partitions,
 same columns and types), so both engines read identical files. The export is measured against the
 PostgreSQL of the settings (``SOFTCART_POSTGRES_URL`` / ``SOFTCART_POSTGRES_PORT``): a scratch
-database ``softcart_bench`` gets synthetic marts, then ``run_export`` runs twice (full, then
-unchanged), and the reading engines are compared on the same query (COPY CSV -> pyarrow, which the
-export uses; psycopg binary COPY -> Python rows; connectorx; Spark JDBC when a PostgreSQL JDBC jar is
-found).
+database ``softcart_bench`` gets synthetic marts, then ``softcart export`` runs as a whole process,
+full (into an empty lake) and unchanged, and the readers of the wide query are compared in process
+(COPY CSV -> pyarrow, which the export uses; psycopg binary COPY -> Python rows; connectorx).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import glob
 import json
+import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -43,6 +55,8 @@ import pyarrow.dataset as ds
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from harness import Figure, Goal, Run, Series, load_note, ratio, run_process  # noqa: E402
+
 from softcart.core.settings import Settings, load_settings  # noqa: E402
 from spark.jobs import sales as sales_job  # noqa: E402
 from spark.jobs.sales import AGGREGATES, CELLS, CELLS_VIEW, FROM_CELLS  # noqa: E402
@@ -50,7 +64,6 @@ from spark.jobs.sales import AGGREGATES, CELLS, CELLS_VIEW, FROM_CELLS  # noqa: 
 COUNTRIES = [f"Country {i:02d}" for i in range(56)] + ["Unknown"]
 CATEGORIES = ["Electronics", "Books", "Toys", "Sports", "Software", "Unknown"]
 YEARS = (2019, 2020, 2021)
-REPEAT = 3
 
 
 def _money(cents: np.ndarray) -> pa.Array:
@@ -130,86 +143,112 @@ def write_lake_sales(table: pa.Table, lake: Path) -> Path:
     return out
 
 
-def _best(fn: Any) -> tuple[float, float]:
-    """(first run, best of the following runs) in seconds."""
-    times = []
-    for _ in range(REPEAT):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return times[0], min(times[1:]) if len(times) > 1 else times[0]
+# --- the engines, each run as a whole process ------------------------------------------------------
+# Each worker is a small script started with ``python -c``: it imports only what its engine needs
+# (DuckDB: duckdb and the SQL texts; Spark: what ``softcart analyze sales`` imports to run the job),
+# so the whole-process time is the engine's, not this benchmark's imports. It prints one JSON line.
 
-
-def bench_duckdb(sales_dir: Path) -> tuple[dict[str, tuple[float, float]], dict[str, list[tuple[Any, ...]]]]:
-    """DuckDB: the four reference queries straight over the Parquet files (its own best way).
-
-    Returns the timings and the last results, which the Spark results must equal."""
-    import duckdb
-
-    con = duckdb.connect()
-    con.execute("set threads = 2")
-    con.execute(
-        f"create view sales as select * from read_parquet('{sales_dir}/**/*.parquet', hive_partitioning = true)"
-    )
-    results: dict[str, list[tuple[Any, ...]]] = {}
-
-    def query(name: str, sql: str) -> None:
-        results[name] = con.execute(sql).fetchall()
-
-    times = {name: _best(lambda n=name, q=sql: query(n, q)) for name, sql in AGGREGATES.items()}
-    return times, results
-
-
-def bench_duckdb_cells(sales_dir: Path) -> tuple[float, float]:
-    """For reference only: DuckDB with the job's one-pass plan (cells, then the four from them)."""
-    import duckdb
-
-    con = duckdb.connect()
-    con.execute("set threads = 2")
-    con.execute(
-        f"create view sales as select * from read_parquet('{sales_dir}/**/*.parquet', hive_partitioning = true)"
-    )
-
-    for name in sales_job.DIMENSION_VIEWS:
-        con.execute(
-            f"create view {name} as select * from read_parquet('{sales_dir.parent / name}/*.parquet')"
-        )
-
-    def once() -> None:
-        con.execute(f"create or replace temp table {CELLS_VIEW} as {CELLS}")
-        for sql in FROM_CELLS.values():
+DUCKDB_WORKER = """
+import json, sys, time
+began = time.perf_counter()
+import duckdb
+spec = json.load(open(sys.argv[1]))
+out = {"import_s": time.perf_counter() - began, "iterations": []}
+con = duckdb.connect()
+con.execute("set threads = 2")
+for view, sql in spec["views"].items():
+    con.execute(f"create view {view} as {sql}")
+for _ in range(spec["iterations"]):
+    t = time.perf_counter()
+    if spec["plan"] == "direct":
+        for sql in spec["aggregates"].values():
             con.execute(sql).fetchall()
+    else:
+        con.execute(f"create or replace temp table {spec['cells_view']} as {spec['cells']}")
+        for sql in spec["from_cells"].values():
+            con.execute(sql).fetchall()
+    out["iterations"].append(time.perf_counter() - t)
+print(json.dumps(out))
+"""
 
-    return _best(once)
+SPARK_WORKER = """
+import json, os, sys, time
+began = time.perf_counter()
+from softcart.core.settings import load_settings
+from softcart.lake.store import Lake
+from spark.jobs import sales
+from spark.session import build_session
+spec = json.load(open(sys.argv[1]))
+settings = load_settings(dict(os.environ, SOFTCART_LAKE_URL=spec["lake"]))
+lake = Lake.from_url(settings.lake_url)
+out = {"import_s": time.perf_counter() - began, "iterations": []}
+t = time.perf_counter()
+spark = build_session(settings, "softcart-sales", lake_root=lake.spark_root, extra=spec["conf"])
+out["session_s"] = time.perf_counter() - t
+for _ in range(spec["iterations"]):
+    t = time.perf_counter()
+    sales.run(spark, lake)
+    out["iterations"].append(time.perf_counter() - t)
+t = time.perf_counter()
+spark.stop()
+out["stop_s"] = time.perf_counter() - t
+print(json.dumps(out))
+"""
+
+ENGINES = {
+    "duckdb-direct": "DuckDB, the four queries on the files",
+    "duckdb-plan": "DuckDB, the job's one-pass plan",
+    "spark": "Spark, the sales job (sales.run: one pass, four reports written)",
+}
 
 
-def bench_spark(
-    spark: Any, sales_dir: Path
-) -> tuple[dict[str, tuple[float, float]], dict[str, list[tuple[Any, ...]]]]:
-    """Spark: what ``spark/jobs/sales.py`` runs -- one pass to the (year, country, category) cells,
-    cached, then the four aggregates from the cells -- collected instead of written (as DuckDB's).
+@dataclass
+class EngineRun:
+    engine: str
+    run: Run
+    detail: dict[str, Any]
 
-    Timings: "cells pass" and each aggregate, per repetition (the cache is dropped between runs)."""
-    sales = spark.read.parquet(sales_dir.as_uri()).select(
-        "year", "country_key", "category_key", "amount_cents"
+
+def engine_process(engine: str, lake: Path, iterations: int, conf: dict[str, str], tmp: Path) -> EngineRun:
+    """One whole process of ``engine`` over ``lake`` running the work ``iterations`` times."""
+    spec: dict[str, Any] = {"iterations": iterations, "lake": str(lake), "conf": conf}
+    if engine.startswith("duckdb"):
+        spec.update(
+            plan=engine.removeprefix("duckdb-"),
+            views={
+                "sales": f"select * from read_parquet('{lake / 'sales'}/**/*.parquet', hive_partitioning = true)",
+                **{name: f"select * from read_parquet('{lake / name}/*.parquet')" for name in sales_job.DIMENSION_VIEWS},
+            },
+            aggregates=AGGREGATES, cells=CELLS, cells_view=CELLS_VIEW, from_cells=FROM_CELLS,
+        )  # fmt: skip
+        script = DUCKDB_WORKER
+    else:
+        script = SPARK_WORKER
+    path = tmp / f"{engine}.json"
+    path.write_text(json.dumps(spec))
+    run = run_process([sys.executable, "-c", script, str(path)], dict(os.environ), cwd=ROOT)
+    return EngineRun(engine, run, json.loads(run.output.strip().splitlines()[-1]))
+
+
+def duckdb_results(lake: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """The four reference queries by DuckDB, and the Spark job's written results, for the check."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(
+        f"create view sales as select * from read_parquet('{lake / 'sales'}/**/*.parquet', hive_partitioning = true)"
     )
-    dimensions = {
-        name: spark.read.parquet((sales_dir.parent / name).as_uri()) for name in sales_job.DIMENSION_VIEWS
+    return {name: con.execute(sql).fetchall() for name, sql in AGGREGATES.items()}
+
+
+def spark_results(lake: Path) -> dict[str, list[tuple[Any, ...]]]:
+    import duckdb
+
+    con = duckdb.connect()
+    return {
+        name: con.execute(f"select * from read_parquet('{lake}/results/sales/{name}/*.parquet')").fetchall()
+        for name in AGGREGATES
     }
-    phases: dict[str, list[float]] = {"cells pass": [], **{name: [] for name in FROM_CELLS}}
-    results: dict[str, list[tuple[Any, ...]]] = {}
-    for _ in range(REPEAT):
-        t = time.perf_counter()
-        base = sales_job.cells(spark, sales, dimensions)
-        base.count()  # materialise the cache: the one scan of the files
-        phases["cells pass"].append(time.perf_counter() - t)
-        for name, df in sales_job.aggregates(spark).items():
-            t = time.perf_counter()
-            results[name] = [tuple(r) for r in df.collect()]
-            phases[name].append(time.perf_counter() - t)
-        base.unpersist(blocking=True)
-    times = {name: (v[0], min(v[1:]) if len(v) > 1 else v[0]) for name, v in phases.items()}
-    return times, results
 
 
 def _sorted(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -222,6 +261,41 @@ def same_results(
     """The aggregates whose DuckDB and Spark rows differ (empty: identical)."""
     return [name for name in AGGREGATES if _sorted(duck[name]) != _sorted(spark[name])]
 
+
+@dataclass
+class ScaleFigures:
+    cold: Series  # whole process, one run of the work, seconds
+    warm: Series  # in process, a later run of the work (median of the later iterations), seconds
+    memory: Series  # peak MB of the whole process tree (cold process)
+    session: Figure  # Spark session start inside the cold process
+    spark_first: Figure  # the Spark job's first run inside the cold process (session excluded)
+
+
+def bench_scale(
+    lake: Path, rounds: int, warm_iterations: int, conf: dict[str, str], tmp: Path
+) -> ScaleFigures:
+    """``rounds`` rounds; each runs every engine cold (a new process, the work once) and warm (a new
+    process, the work ``warm_iterations`` times; the later runs' median is the warm figure)."""
+    cold, warm, memory = Series(), Series(), Series()
+    session, first = Figure([]), Figure([])
+    for i in range(rounds):
+        print(f"  round {i + 1}/{rounds}", flush=True)
+        for engine in ENGINES:
+            once = engine_process(engine, lake, 1, conf, tmp)
+            cold.add(engine, once.run.seconds)
+            memory.add(engine, once.run.peak_mb, "MB")
+            if engine == "spark":
+                session.values.append(once.detail["session_s"])
+                first.values.append(once.detail["iterations"][0])
+        for engine in ENGINES:
+            again = engine_process(engine, lake, warm_iterations, conf, tmp)
+            warm.add(engine, statistics.median(again.detail["iterations"][1:]))
+    return ScaleFigures(cold, warm, memory, session, first)
+
+
+# the goals of issue 17 at scale 10, on the cold whole-process medians (ratios of paired runs)
+GOAL_DIRECT = Goal("Spark job / DuckDB direct queries, cold whole process", 2.0)
+GOAL_PLAN = Goal("Spark job / DuckDB same plan, cold whole process", 3.0)
 
 # --- export ------------------------------------------------------------------------------------------
 
@@ -298,8 +372,8 @@ def load_marts(settings: Settings, sales: pa.Table) -> float:
     return time.perf_counter() - started
 
 
-def bench_readers(settings: Settings, jdbc_jar: str | None, spark: Any) -> dict[str, float]:
-    """Rows/s of each way to get the wide sales query out of PostgreSQL into Arrow/Spark."""
+def bench_readers(settings: Settings) -> dict[str, float]:
+    """Rows/s of each way to get the wide sales query out of PostgreSQL into Arrow."""
     from softcart.lake.export.tables import SALES
     from softcart.lake.export.warehouse import connect, stream_batches, typed_query
 
@@ -335,23 +409,6 @@ def bench_readers(settings: Settings, jdbc_jar: str | None, spark: Any) -> dict[
         results["connectorx -> arrow"] = table.num_rows / (time.perf_counter() - t)
     except Exception as exc:  # not installed or not working: say so
         print(f"connectorx: {exc}")
-    if jdbc_jar and spark is not None:
-        pg = settings.postgres
-        if pg.password:
-            print("Spark JDBC: the bench passes no password; skipped")
-            return results
-        t = time.perf_counter()
-        df = (
-            spark.read.format("jdbc")
-            .option("url", f"jdbc:postgresql://{pg.host}:{pg.port}/{pg.database}")
-            .option("driver", "org.postgresql.Driver")
-            .option("user", pg.user)
-            .option("query", query.sql)
-            .option("fetchsize", 10_000)
-            .load()
-        )
-        df.write.format("noop").mode("overwrite").save()  # reads every column of every row
-        results["Spark JDBC (1 connection)"] = rows / (time.perf_counter() - t)
     return results
 
 
@@ -367,117 +424,119 @@ def _pg_type(t: pa.DataType) -> str:
     return "text"
 
 
+def export_figures(settings: Settings, scale: float, rounds: int, tmp: Path) -> dict[str, Figure]:
+    """``softcart export`` as a whole process on synthetic marts: full (into an empty lake), then
+    unchanged (nothing to write), ``rounds`` times; and the readers of the wide query (in process)."""
+    bench = _bench_settings(settings, tmp)
+    sales = make_sales(scale)
+    load_s = load_marts(bench, sales)
+    rows = sales.num_rows
+    print(f"\nexport at scale {scale:g}: {rows:,} sales loaded into PostgreSQL in {load_s:.1f} s")
+    del sales
+    env = dict(os.environ, SOFTCART_POSTGRES_URL=bench.postgres.raw, SOFTCART_LAKE_URL=bench.lake_url,
+               SOFTCART_DATA_DIR=str(tmp / "export-data"))  # fmt: skip
+    cmd = [sys.executable, "-m", "softcart.cli", "export"]
+    figures = {
+        "full export": Figure([]),
+        "unchanged re-run": Figure([]),
+        "full export rows/s": Figure([], "rows/s"),
+    }
+    for _ in range(rounds):
+        shutil.rmtree(bench.lake_url, ignore_errors=True)
+        full = run_process(cmd, env)
+        figures["full export"].values.append(full.seconds)
+        figures["full export rows/s"].values.append(rows / full.seconds)
+        figures["unchanged re-run"].values.append(run_process(cmd, env).seconds)
+    readers: dict[str, Figure] = {}
+    for _ in range(rounds):
+        for name, rate in bench_readers(bench).items():
+            readers.setdefault(name, Figure([], "rows/s")).values.append(rate)
+    return {**figures, **{f"reader: {k} (in process)": v for k, v in readers.items()}}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--scales", default="1,10", help="comma-separated scales (1 = 1M sales)")
+    parser.add_argument("--rounds", type=int, default=3, help="whole-process runs per figure (median)")
+    parser.add_argument("--warm-iterations", type=int, default=3, help="runs of the work in a warm process")
     parser.add_argument("--export-scale", type=float, default=1.0, help="scale of the export run (0: skip)")
-    parser.add_argument("--jdbc-jar", default=None, help="PostgreSQL JDBC jar for the Spark JDBC reader")
+    parser.add_argument("--quick", action="store_true", help="smoke run: scale 0.1, export 0.05")
+    parser.add_argument(
+        "--conf", action="append", default=[], metavar="KEY=VALUE",
+        help="extra Spark configuration for the job (to try a setting; repeatable)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.quick:
+        args.scales, args.export_scale = "0.1", 0.05
     settings = load_settings()
     scales = [float(s) for s in args.scales.split(",") if s]
-    jar = args.jdbc_jar or next(
-        iter(sorted(glob.glob(str(Path.home() / ".m2/repository/org/postgresql/postgresql/*/*.jar")))), None
-    )
-    report: dict[str, Any] = {
-        "when": datetime.now(UTC).isoformat(),
-        "scales": {},
-        "spark_master": settings.spark_master,
-    }
-
-    from spark.session import build_session
-
-    extra = {"spark.jars": jar} if jar else {}
-    t = time.perf_counter()
-    spark = build_session(settings, "softcart-bench", extra=extra)
-    report["spark_session_start_s"] = round(time.perf_counter() - t, 2)
-    print(f"Spark session start: {report['spark_session_start_s']:.1f} s (master {settings.spark_master})")
-
+    conf = dict(c.split("=", 1) for c in args.conf)
+    report: dict[str, Any] = {"when": datetime.now(UTC).isoformat(), "scales": {}, "conf": conf,
+                              "spark_master": settings.spark_master, "load": load_note()}  # fmt: skip
+    print(f"Spark vs DuckDB, {args.rounds} rounds of whole processes; {load_note()}")
     failed = False
     with tempfile.TemporaryDirectory(prefix="softcart-bench-") as tmp_name:
         tmp = Path(tmp_name)
         for scale in scales:
             t = time.perf_counter()
-            sales = make_sales(scale)
-            sales_dir = write_lake_sales(sales, tmp / f"lake-{scale:g}")
-            made = time.perf_counter() - t
-            del sales
-            duck, duck_rows = bench_duckdb(sales_dir)
-            duck_cells = bench_duckdb_cells(sales_dir)
-            spk, spark_rows = bench_spark(spark, sales_dir)
-            differ = same_results(duck_rows, spark_rows)
-            print(f"\nscale {scale:g}: {int(scale * 1_000_000):,} sales (data made in {made:.1f} s)")
+            lake = tmp / f"lake-{scale:g}"
+            write_lake_sales(make_sales(scale), lake)
             print(
-                f"results identical (Spark job vs DuckDB SQL): {'yes' if not differ else 'NO: ' + ', '.join(differ)}"
+                f"\nscale {scale:g}: {int(scale * 1_000_000):,} sales (lake made in {time.perf_counter() - t:.1f} s)"
             )
-            print(f"(best of {REPEAT - 1} warm runs; cold = first run)")
-            print(f"{'DuckDB, four queries on the files':45} {'warm s':>8} {'cold s':>8}")
-            for name in AGGREGATES:
-                print(f"  {name:43} {duck[name][1]:8.3f} {duck[name][0]:8.3f}")
-            print(f"{'Spark job: one pass to cells, four from them':45} {'warm s':>8} {'cold s':>8}")
-            for name, (cold, warm) in spk.items():
-                print(f"  {name:43} {warm:8.3f} {cold:8.3f}")
-            total_d = sum(v[1] for v in duck.values())
-            total_s = sum(v[1] for v in spk.values())
-            cold_d = sum(v[0] for v in duck.values())
-            cold_s = sum(v[0] for v in spk.values())
+            f = bench_scale(lake, args.rounds, args.warm_iterations, conf, tmp)
+            differ = same_results(duckdb_results(lake), spark_results(lake))
+            failed = failed or bool(differ)
             print(
-                f"all four: DuckDB {total_d:.3f} s, Spark {total_s:.3f} s -> Spark / DuckDB {total_s / total_d:.2f}x"
-                f" (cold {cold_s / cold_d:.2f}x)"
+                f"results identical (Spark job vs DuckDB's queries): {'yes' if not differ else 'NO: ' + ', '.join(differ)}"
             )
-            print(
-                f"  for reference, DuckDB with the same one-pass plan: {duck_cells[1]:.3f} s"
-                f" -> Spark / that {total_s / duck_cells[1]:.2f}x"
-            )
-            report["scales"][f"{scale:g}"] = {
-                "identical": not differ,
-                "duckdb_queries_s": {
-                    k: {"warm": round(v[1], 4), "cold": round(v[0], 4)} for k, v in duck.items()
-                },
-                "spark_phases_s": {
-                    k: {"warm": round(v[1], 4), "cold": round(v[0], 4)} for k, v in spk.items()
-                },
-                "duckdb_s": round(total_d, 4),
-                "spark_s": round(total_s, 4),
-                "ratio": round(total_s / total_d, 2),
-                "ratio_cold": round(cold_s / cold_d, 2),
-                "duckdb_one_pass_s": round(duck_cells[1], 4),
-                "ratio_vs_duckdb_one_pass": round(total_s / duck_cells[1], 2),
+            print(f"{'':58} {'cold, whole process':>30} {'warm, in process':>30} {'peak MB (tree)':>24}")
+            for engine, label in ENGINES.items():
+                print(f"  {label:56} {f.cold[engine].text(2):>30} {f.warm[engine].text(3):>30}"
+                      f" {f.memory[engine].text(0):>24}")  # fmt: skip
+            print(f"  Spark session start (inside the cold process)          {f.session.text(2):>30}")
+            print(f"  Spark job's first run (inside the cold process)        {f.spark_first.text(2):>30}")
+            ratios = {
+                "direct_cold": ratio(f.cold["spark"], f.cold["duckdb-direct"]),
+                "plan_cold": ratio(f.cold["spark"], f.cold["duckdb-plan"]),
+                "direct_warm": ratio(f.warm["spark"], f.warm["duckdb-direct"]),
+                "plan_warm": ratio(f.warm["spark"], f.warm["duckdb-plan"]),
             }
-            if differ:
-                failed = True
-            shutil.rmtree(sales_dir.parent, ignore_errors=True)
+            print(
+                f"  Spark / DuckDB direct: cold {ratios['direct_cold'].text(2)}, warm {ratios['direct_warm'].text(2)}"
+            )
+            print(
+                f"  Spark / DuckDB same plan: cold {ratios['plan_cold'].text(2)}, warm {ratios['plan_warm'].text(2)}"
+            )
+            entry: dict[str, Any] = {
+                "identical": not differ,
+                "cold_s": {k: v.json() for k, v in f.cold.figures.items()},
+                "warm_s": {k: v.json() for k, v in f.warm.figures.items()},
+                "peak_mb": {k: v.json() for k, v in f.memory.figures.items()},
+                "spark_session_s": f.session.json(),
+                "ratios": {k: v.json() for k, v in ratios.items()},
+            }
+            if scale == 10:
+                print(GOAL_DIRECT.line(ratios["direct_cold"]))
+                print(GOAL_PLAN.line(ratios["plan_cold"]))
+                entry["goals"] = [
+                    GOAL_DIRECT.json(ratios["direct_cold"]),
+                    GOAL_PLAN.json(ratios["plan_cold"]),
+                ]
+            else:
+                print(
+                    f"  (the goals of issue 17 are at scale 10: {GOAL_DIRECT.text()} direct, {GOAL_PLAN.text()} same plan)"
+                )
+            report["scales"][f"{scale:g}"] = entry
+            shutil.rmtree(lake, ignore_errors=True)
 
         if args.export_scale > 0:
-            from softcart.lake.export import run_export
-
-            bench = _bench_settings(settings, tmp)
-            sales = make_sales(args.export_scale)
-            load_s = load_marts(bench, sales)
-            print(
-                f"\nexport at scale {args.export_scale:g}: {sales.num_rows:,} sales loaded into PostgreSQL in {load_s:.1f} s"
-            )
-            del sales
-            full = run_export(bench)
-            again = run_export(bench)
-            print(
-                f"full export: {full.rows_written:,} rows, {full.partitions_written} partitions in {full.seconds:.2f} s"
-                f" = {full.rows_per_second:,.0f} rows/s"
-            )
-            print(f"unchanged re-run: {again.rows_written} rows written in {again.seconds:.2f} s")
-            readers = bench_readers(bench, jar, spark)
-            for name, rate in readers.items():
-                print(f"  reader {name:40} {rate:12,.0f} rows/s")
-            report["export"] = {
-                "scale": args.export_scale,
-                "rows": full.rows_written,
-                "seconds": full.seconds,
-                "rows_per_s": full.rows_per_second,
-                "rerun_seconds": again.seconds,
-                "readers_rows_per_s": readers,
-            }
-    spark.stop()
+            figures = export_figures(settings, args.export_scale, args.rounds, tmp)
+            for name, figure in figures.items():
+                print(f"  {name:60} {figure.text(0 if figure.unit == 'rows/s' else 2)}")
+            report["export"] = {"scale": args.export_scale, **{k: v.json() for k, v in figures.items()}}
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"spark-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"

@@ -12,6 +12,13 @@ if TYPE_CHECKING:
 
 LOG4J_CONFIG = Path(__file__).resolve().parent / "log4j2.properties"
 
+# The driver's JVM (in local mode also the executor) is short-lived and shares two cores: measured
+# with jstack on the sales job (docs/spark.md, "Where the time goes"), the C2 compiler thread took
+# more CPU than the job's tasks. C1 only (TieredStopAtLevel=1) compiles quickly to slower code,
+# which wins for a job of seconds; the serial collector has no concurrent GC threads competing
+# for the two cores. A ``spark-submit --driver-java-options`` or ``--conf`` replaces them.
+DRIVER_JVM_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
+
 
 def session_conf(settings: Settings, lake_root: str | None = None) -> dict[str, str]:
     """The Spark configuration the settings ask for (master, memory, shuffle partitions, quiet logs,
@@ -24,7 +31,9 @@ def session_conf(settings: Settings, lake_root: str | None = None) -> dict[str, 
         # fast, quiet start: no web UI, no progress bars, our log4j config
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
-        "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={LOG4J_CONFIG.as_uri()}",
+        "spark.driver.extraJavaOptions": " ".join(
+            (f"-Dlog4j2.configurationFile={LOG4J_CONFIG.as_uri()}", *DRIVER_JVM_OPTIONS)
+        ),
         # small local jobs: adaptive execution coalesces the shuffle partitions
         "spark.sql.adaptive.enabled": "true",
     }

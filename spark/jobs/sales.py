@@ -84,7 +84,10 @@ AGGREGATES: dict[str, str] = {
 
 # What the job runs: ONE pass over ``sales`` down to the finest grain any aggregate needs
 # (year, country, category) with the sum of cents and the count -- a few thousand rows at most
-# (years x countries x categories), cached -- then every aggregate re-aggregates those cells.
+# (years x countries x categories), collected -- then every aggregate re-aggregates those cells.
+# CELLS and FROM_CELLS are that plan in SQL: DuckDB runs them in bench/bench_spark.py ("the same
+# plan") and tests/spark holds them equal to the job; the job builds the same plan with the
+# DataFrame API (``cells`` and ``aggregates``), which Spark does not have to parse.
 # The pass groups by the integer keys, not the names: it reads four integer columns instead of two
 # strings more, and hashes integers (scale 10: 4.9 s -> 3.3 s warm); the names come from the
 # lake's dimensions, joined to the few thousand cells (the wide table's names are the same
@@ -169,42 +172,92 @@ class SalesResult:
     top_countries: list[tuple[str, float]] = field(default_factory=list)
 
 
-def cells(spark: SparkSession, sales: DataFrame, dimensions: dict[str, DataFrame]) -> DataFrame:
-    """The one pass over ``sales``: (year, country, category) cells, cached, one partition, and
-    registered as the view the aggregates read. ``dimensions``: the lake's ``dim_country`` and
-    ``dim_category``. The caller unpersists the result."""
-    sales.createOrReplaceTempView("sales")
-    for name in DIMENSION_VIEWS:
-        dimensions[name].createOrReplaceTempView(name)
-    df = spark.sql(CELLS).coalesce(1).cache()
-    df.createOrReplaceTempView(CELLS_VIEW)
-    return df
+def cells(sales: DataFrame, dimensions: dict[str, DataFrame]) -> DataFrame:
+    """The one pass over ``sales`` (``CELLS``, built with the DataFrame API): (year, country,
+    category) cells with the sum of cents and the number of sales, names joined from the lake's
+    ``dim_country`` and ``dim_category`` (``dimensions``)."""
+    from pyspark.sql import functions as F
+
+    year = F.when(F.col("year") != -1, F.col("year")).alias("year")  # nullif(year, -1)
+    grouped = sales.groupBy(year, "country_key", "category_key").agg(
+        F.sum("amount_cents").alias("cents"), F.count(F.lit(1)).alias("sale_count")
+    )
+    countries = dimensions["dim_country"].select("country_key", "country_name")
+    categories = dimensions["dim_category"].select("category_key", "category_name")
+    return (
+        grouped.join(F.broadcast(countries), "country_key", "left")
+        .join(F.broadcast(categories), "category_key", "left")
+        .select("year", "country_name", "category_name", "cents", "sale_count")
+    )
 
 
-def aggregates(spark: SparkSession) -> dict[str, DataFrame]:
-    """The four aggregates over the cells view (see ``cells``)."""
-    return {name: spark.sql(sql) for name, sql in FROM_CELLS.items()}
+def aggregates(cells: DataFrame) -> dict[str, DataFrame]:
+    """The four aggregates over the cells (``FROM_CELLS``, built with the DataFrame API): Spark's SQL
+    parser spent seconds of CPU on a cold JVM predicting GROUPING SETS / ROLLUP / CUBE (ANTLR's
+    adaptive prediction, measured with jstack: docs/spark.md), the DataFrame API parses nothing."""
+    from pyspark.sql import functions as F
+
+    total = (F.sum("cents").cast("decimal(20,0)") / 100).cast("decimal(18,2)").alias("total_sales")
+    count = F.sum("sale_count").alias("sale_count")
+    average = (F.sum("cents") / F.sum("sale_count") / 100).cast("decimal(18,2)").alias("average_sales")
+
+    def flags(grouped: DataFrame) -> DataFrame:
+        return grouped.withColumnRenamed("country_name", "country").select(
+            "year", "country", F.col("g_year").cast("smallint").alias("year_is_total"),
+            F.col("g_country").cast("smallint").alias("country_is_total"),
+            *[c for c in ("average_sales", "total_sales", "sale_count") if c in grouped.columns],
+        )  # fmt: skip
+
+    g_year, g_country = F.grouping("year").alias("g_year"), F.grouping("country_name").alias("g_country")
+    by_country = cells.groupBy("country_name").agg(total, count)
+    by_category = cells.groupBy("category_name").agg(total, count)
+    return {
+        "total_sales_per_country": by_country.select(F.col("country_name").alias("country"), "total_sales"),
+        # GROUPING SETS ((country), (category)): the two groupings, one under the other
+        "sales_by_country_category": by_country.select(
+            F.col("country_name").alias("country"),
+            F.lit(None).cast("string").alias("category"),
+            F.lit("country").alias("grouped_by"),
+            "total_sales",
+            "sale_count",
+        ).unionByName(
+            by_category.select(
+                F.lit(None).cast("string").alias("country"),
+                F.col("category_name").alias("category"),
+                F.lit("category").alias("grouped_by"),
+                "total_sales",
+                "sale_count",
+            )
+        ),  # fmt: skip
+        "sales_rollup_year_country": flags(
+            cells.rollup("year", "country_name").agg(g_year, g_country, total, count)
+        ),
+        "sales_cube_year_country": flags(
+            cells.cube("year", "country_name").agg(g_year, g_country, average, total, count)
+        ),
+    }
 
 
 def run(spark: SparkSession, lake: Lake) -> SalesResult:
+    """One scan to the cells, collected (a bounded few thousand rows); the four reports from them,
+    each collected and written. Nine Spark jobs, one of which reads the files."""
     sales = read_lake_table(spark, lake, "sales").select(
         "year", "country_key", "category_key", "amount_cents"
     )
     dimensions = {name: read_lake_table(spark, lake, name) for name in DIMENSION_VIEWS}
-    base = cells(spark, sales, dimensions)
-    try:
-        total = spark.sql(f"select sum(sale_count) from {CELLS_VIEW}").first()
-        result = SalesResult(lake.spark_path("sales"), int(total[0] or 0) if total else 0)
-        for name, df in aggregates(spark).items():
-            df = df.cache()
-            result.outputs[name] = write_result(df, lake, RESULTS, name)
-            result.aggregates[name] = df.count()
-            if name == "total_sales_per_country":
-                top = df.orderBy("total_sales", ascending=False).limit(5).collect()
-                result.top_countries = [(r["country"], float(r["total_sales"])) for r in top]
-            df.unpersist()
-    finally:
-        base.unpersist()
+    scan = cells(sales, dimensions)
+    rows = scan.collect()
+    base = spark.createDataFrame(rows, scan.schema)  # a local relation: the reports never re-scan
+    result = SalesResult(lake.spark_path("sales"), sum(int(r["sale_count"]) for r in rows))
+    for name, df in aggregates(base).items():
+        report_rows = df.collect()
+        result.outputs[name] = write_result(
+            spark.createDataFrame(report_rows, df.schema), lake, RESULTS, name
+        )
+        result.aggregates[name] = len(report_rows)
+        if name == "total_sales_per_country":
+            top = sorted(report_rows, key=lambda r: r["total_sales"] or 0, reverse=True)[:5]
+            result.top_countries = [(r["country"], float(r["total_sales"])) for r in top]
     return result
 
 
