@@ -225,7 +225,12 @@ class MariaDB(Server):
                 "--innodb-buffer-pool-size=256M",
                 "--innodb-log-file-size=256M",
                 "--max-allowed-packet=256M",
-                "--skip-log-bin",
+                # change data capture reads the row-based binlog (docs/ingestion.md, "Change data capture")
+                "--log-bin=mysql-bin",
+                "--binlog-format=ROW",
+                "--binlog-row-image=FULL",
+                "--binlog-row-metadata=FULL",
+                "--server-id=1",
                 *user_args,
             ],
             self.home / "mysqld.out",
