@@ -13,6 +13,12 @@ from softcart.core.settings import Settings
 
 STREAMS_FILE = Path(__file__).with_name("streams.yml")
 KINDS = ("mysql", "mongo", "file")
+# write dispositions (dlt's and sling's names): cdc = a change log of every insert, update and
+# delete; append = new keys past a high-water mark; replace = the whole source, when it changed
+MODES = ("append", "cdc", "replace")
+MODES_OF_KIND = {"mysql": ("cdc", "append"), "mongo": ("cdc", "append"), "file": ("replace",)}
+# the key of a change log's raw table: the change's order in the stream (docs/ingestion.md)
+CHANGE_SEQ = "_softcart_seq"
 _TYPE = re.compile(
     r"^(bigint|integer|smallint|text|date|timestamp|timestamptz|jsonb|double precision|boolean|bytea)$"
 )
@@ -45,11 +51,21 @@ class Stream:
     primary_key: str
     cursor: str | None
     columns: tuple[Column, ...]
+    mode: str = "append"
     validate: dict[str, str] = field(default_factory=dict)
     seed: str | None = None
     db2: dict[str, str] = field(default_factory=dict)  # column -> Db2 type, where the type needs a length
     batch_rows: int = 1_000_000
     max_document_bytes: int = 1_048_576
+
+    @property
+    def cdc(self) -> bool:
+        return self.mode == "cdc"
+
+    @property
+    def raw_key(self) -> str:
+        """The raw table's primary key: the source key, or for a change log the change's sequence."""
+        return CHANGE_SEQ if self.cdc else self.primary_key
 
     @property
     def schema(self) -> str:
@@ -90,9 +106,15 @@ def _stream(raw: dict[str, Any], defaults: dict[str, Any], settings: Settings) -
     names = [c.name for c in columns]
     if raw["primary_key"] not in names:
         raise ConfigError(f"streams.yml: stream {name!r}: primary_key {raw['primary_key']!r} not a column")
+    mode = str(raw.get("mode") or MODES_OF_KIND[kind][0])
+    if mode not in MODES_OF_KIND[kind]:
+        raise ConfigError(
+            f"streams.yml: stream {name!r}: mode must be one of {MODES_OF_KIND[kind]} for a {kind} stream,"
+            f" got {mode!r}"
+        )
     cursor = raw.get("cursor")
-    if kind != "file" and cursor is None:
-        raise ConfigError(f"streams.yml: stream {name!r}: a {kind} stream needs a cursor")
+    if mode == "append" and cursor is None:
+        raise ConfigError(f"streams.yml: stream {name!r}: an append stream needs a cursor")
     if cursor is not None and cursor not in names:
         raise ConfigError(f"streams.yml: stream {name!r}: cursor {cursor!r} not a column")
     db2 = {str(k): " ".join(str(v).upper().split()) for k, v in dict(raw.get("db2") or {}).items()}
@@ -112,6 +134,7 @@ def _stream(raw: dict[str, Any], defaults: dict[str, Any], settings: Settings) -
         primary_key=str(raw["primary_key"]),
         cursor=str(cursor) if cursor is not None else None,
         columns=columns,
+        mode=mode,
         validate={str(k): str(v) for k, v in dict(raw.get("validate") or {}).items()},
         seed=str(raw["seed"]) if raw.get("seed") else None,
         db2=db2,

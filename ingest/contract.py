@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from ingest.config import Column, ConfigError, Stream, load_streams
 from ingest.sources.csv_file import LINE_COLUMN
-from ingest.warehouse import AUDIT_COLUMNS
+from ingest.warehouse import AUDIT_COLUMNS, CHANGE_COLUMNS
 from softcart.core.settings import load_settings
 
 DB2_DDL_FILE = "sql_bootstrap/db2/020_raw.sql"
@@ -86,13 +86,16 @@ def _db2_audit_type(pg_type: str) -> str:
 
 
 def db2_raw_ddl(streams: Sequence[Stream]) -> str:
-    """``sql_bootstrap/db2/020_raw.sql``: one CREATE TABLE per stream, audit columns last."""
+    """``sql_bootstrap/db2/020_raw.sql``: one CREATE TABLE per stream, a change log's change columns
+    after the row's, audit columns last."""
     tables = []
     for stream in streams:
         lines = []
         for col in stream.columns:
-            not_null = " NOT NULL PRIMARY KEY" if col.name == stream.primary_key else ""
+            not_null = " NOT NULL PRIMARY KEY" if col.name == stream.raw_key else ""
             lines.append(f"    {db2_ident(col.name)} {db2_type(stream, col)}{not_null}")
+        if stream.cdc:
+            lines += [f'    "{name}" {db2}' for name, _, db2 in CHANGE_COLUMNS]
         lines += [f'    "{name}" {_db2_audit_type(t)}' for name, t in AUDIT_COLUMNS]
         comments = [
             f"-- {col.name}: JSON text (jsonb in PostgreSQL; read with JSON_VALUE, Db2 11.1.4.4+)\n"

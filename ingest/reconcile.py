@@ -6,7 +6,9 @@ NULLs, values and text all take part. The source side covers the rows up to the 
 that can be landed (the reject rules are the same as the ingest's); rows past the mark are shown
 as pending, not as a difference. Rows that came from a stream's ``seed`` file (the warehouse's own
 copy, up to ``seed_mark``) are compared by count and key sum only: the seed may carry columns the
-source lacks (the course's sales.csv has prices, the sales.sql dump has none).
+source lacks (the course's sales.csv has prices, the sales.sql dump has none). A change log
+(``mode: cdc``) is compared by its current state (each key's latest change, deleted keys left out)
+against the whole source: exact once the stream has caught up.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from ingest.config import Column, Stream
 from ingest.credentials import mysql_reader_login
 from ingest.errors import IngestError
 from ingest.sources.csv_file import read_rows, sha256_of
-from ingest.warehouse import ident, pg_connect, table_ident
+from ingest.warehouse import current_state, ident, pg_connect
 from softcart.core.settings import Settings
 
 NUMBER_TYPES = ("smallint", "integer", "bigint", "double precision")
@@ -100,8 +102,9 @@ def _state(pg: psycopg.Connection[Any], stream: Stream) -> tuple[str | None, str
 
 
 def _pg_aggregates(pg: psycopg.Connection[Any], stream: Stream, exprs: list[str], where: str) -> list[Any]:
+    """The aggregates over the stream's raw rows, or a change log's current state."""
     query = sql.SQL("select {} from {} where {}").format(
-        sql.SQL(", ").join(sql.SQL(e) for e in exprs), table_ident(stream), sql.SQL(where)
+        sql.SQL(", ").join(sql.SQL(e) for e in exprs), current_state(stream), sql.SQL(where)
     )
     row = pg.execute(query).fetchone()
     return list(row) if row else []
@@ -117,6 +120,9 @@ def reconcile_mysql(pg: psycopg.Connection[Any], settings: Settings, stream: Str
     try:
         plan = make_plan(pg, stream, login, source_columns(conn, login, stream.source), [], alter=False)
         key = stream.cursor or stream.primary_key
+        if stream.cdc and mark is not None:
+            # a change log's mark is a binlog position: the whole source against the current state
+            mark = str(2**63 - 1)
         declared = [
             c for c, s in plan.columns if s is not None and c.name in {d.name for d in stream.columns}
         ]
@@ -160,6 +166,12 @@ def reconcile_mysql(pg: psycopg.Connection[Any], settings: Settings, stream: Str
         out.source_rows, out.warehouse_rows = src_total, wh_total
         if not known:
             out.note = "never ingested"
+        elif stream.cdc:
+            out.note = "current state (latest change per key) vs the source" + (
+                f"; rows <= {seed} seeded from {stream.seed}: compared by count and key sum"
+                if seed is not None
+                else ""
+            )
         elif seed is not None:
             out.note = f"rows <= {seed} seeded from {stream.seed}: compared by count and key sum"
     finally:

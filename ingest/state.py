@@ -17,6 +17,13 @@ class State:
     generation: str | None = None
 
 
+def position_kind(stream: Stream) -> str:
+    """What a stream's mark is: a binlog position, a resume token, a key, a file's sha256."""
+    if stream.cdc:
+        return "binlog" if stream.kind == "mysql" else "resume_token"
+    return stream.cursor or "sha256"
+
+
 def read_state(ctx: RunContext, stream: Stream) -> State | None:
     """The stream's state, row-locked until the run commits (``None``: never ingested)."""
     row = ctx.conn.execute(
@@ -36,7 +43,7 @@ def write_state(
         " on conflict (stream) do update set cursor_column = excluded.cursor_column, mark = excluded.mark,"
         " seed_mark = excluded.seed_mark, generation = excluded.generation, run_id = excluded.run_id,"
         " updated_at = excluded.updated_at",
-        (stream.name, stream.cursor or "sha256", mark, seed_mark, generation, ctx.run_id),
+        (stream.name, position_kind(stream), mark, seed_mark, generation, ctx.run_id),
     )
 
 

@@ -15,8 +15,19 @@
 
     `relation`: the staging model; `id_column`: its key (matches fct_sales.source_id as text);
     `repairable`: the fact's key columns whose -1 may resolve later ([] = none).
+
+    A source landed as a change log (ingest `mode: cdc`; `change_log`: its raw table,
+    `change_key`: its key column) gives the current state of these keys instead, in one
+    `key in (...)` (each staging row once): the keys changed by the runs after the mark, the keys
+    whose row refers to a changed key of a dimension's change log (`follows`: (change log,
+    column) pairs, e.g. the sales of a customer who moved, as a full rebuild would join them), and
+    the unresolved facts' keys. An updated sale's fact is recomputed (delete+insert on sale_key), a
+    moved or deleted key's fact is removed before the build (fct_sales_remove_deleted, a pre-hook).
+    The staging view is read by key, which PostgreSQL pushes into its window
+    (macros/change_log.sql): the build reads what changed, not the whole log.
 -#}
-{% macro fct_sales_source_rows(relation, source_system, id_column, repairable) -%}
+{% macro fct_sales_source_rows(
+    relation, source_system, id_column, repairable, change_log=none, change_key=none, follows=[]) -%}
     {%- if softcart_is_incremental() -%}
         {%- set high_water_mark_sql -%}
             select coalesce(max(ingest_run_id), -1)
@@ -24,6 +35,33 @@
             where source_system = '{{ source_system }}'
         {%- endset -%}
         {%- set high_water_mark = softcart_warehouse_value(high_water_mark_sql) -%}
+        {%- if change_log is not none %}
+    select * from {{ relation }}
+    where {{ id_column }} in (
+        {{ change_log_changed_keys(change_log, change_key, high_water_mark) }}
+            {%- for dimension_log, column in follows %}
+                {%- set changed_sql -%}
+                    select count(*) from {{ dimension_log }} where "_softcart_run_id" > {{ high_water_mark }}
+                {%- endset -%}
+                {%- if not softcart_may_query_warehouse() or softcart_warehouse_value(changed_sql) | int > 0 %}
+        union
+        select followed.{{ change_key }}
+        from {{ change_log }} as followed
+        where followed.{{ column }} in (
+            {{ change_log_changed_keys(dimension_log, column, high_water_mark) }}
+        )
+                {%- endif %}
+            {%- endfor %}
+            {%- if repairable %}
+        union
+        select cast(source_id as bigint)
+        from {{ this }}
+        where
+            source_system = '{{ source_system }}'
+            and ({% for column in repairable %}{{ column }} = -1{% if not loop.last %} or {% endif %}{% endfor %})
+            {%- endif %}
+    )
+        {%- else %}
     select * from {{ relation }}
     where ingest_run_id > {{ high_water_mark }}
         {%- if repairable %}
@@ -39,9 +77,35 @@
                 and ({% for column in repairable %}{{ column }} = -1{% if not loop.last %} or {% endif %}{% endfor %})
         )
         {%- endif %}
+        {%- endif %}
     {%- else -%}
     select * from {{ relation }}
     {%- endif -%}
+{%- endmacro %}
+
+{#-
+    Pre-hook of fct_sales: on an incremental build, remove the facts of a change log's keys that
+    a later run than the source's high-water mark deleted (a refund; a moved key's old value). A
+    key deleted and inserted again gets its fact back from the build itself (delete+insert).
+-#}
+{% macro fct_sales_remove_deleted(relation, source_system, change_log, change_key) -%}
+    {%- if not softcart_is_incremental() -%}
+        {{ return('') }}
+    {%- endif -%}
+    delete from {{ relation }}
+    where
+        source_system = '{{ source_system }}'
+        and source_id in (
+            select cast(change_log.{{ change_key }} as varchar(20))
+            from {{ change_log }} as change_log
+            where
+                change_log."_softcart_op" = 'd'
+                and change_log."_softcart_run_id" > (
+                    select coalesce(max(ingest_run_id), -1)
+                    from {{ relation }}
+                    where source_system = '{{ source_system }}'
+                )
+        )
 {%- endmacro %}
 
 {#-

@@ -375,17 +375,20 @@ class LineSplitter:
         return int(self.last_line.split(b"\t", 1)[0]) if self.rows else None
 
 
+def marker_expr(plan: Plan, run_id: int) -> str:
+    """The last field of an extracted row: the run id, or for a row that cannot be landed (it comes
+    in-band: one scan) ``<run id>!<reason>``."""
+    if not plan.bad:
+        return str(run_id)
+    reason = "CASE " + " ".join(f"WHEN {p} THEN {r}" for p, r in plan.bad) + " END"
+    bad = " OR ".join(p for p, _ in plan.bad)
+    return f"IF({bad}, CONCAT('{run_id}!', {text_escape(reason)}), {run_id})"
+
+
 def extract_query(plan: Plan, stream: Stream, run_id: int, lo: int | None, hi: int, limit: int) -> str:
     cursor = q(plan.columns[0][1].name)  # type: ignore[union-attr]
     where = f"{cursor} <= {hi}" + (f" AND {cursor} > {lo}" if lo is not None else "")
-    select = ", ".join(copy_expr(c, s) for c, s in plan.columns)
-    if plan.bad:
-        # a row that cannot be landed comes in-band (one scan): its last field is <run id>!<reason>
-        reason = "CASE " + " ".join(f"WHEN {p} THEN {r}" for p, r in plan.bad) + " END"
-        bad = " OR ".join(p for p, _ in plan.bad)
-        select += f", IF({bad}, CONCAT('{run_id}!', {text_escape(reason)}), {run_id})"
-    else:
-        select += f", {run_id}"
+    select = ", ".join(copy_expr(c, s) for c, s in plan.columns) + ", " + marker_expr(plan, run_id)
     return (
         "SET SESSION sql_mode = '', time_zone = '+00:00';"
         f" SELECT {select} FROM {q(stream.source)} WHERE {where} ORDER BY {cursor} LIMIT {limit}"
@@ -396,8 +399,25 @@ def copy_batch(
     ctx: RunContext, stream: Stream, plan: Plan, lo: int | None, hi: int, limit: int, freeze: bool
 ) -> tuple[int, int | None, list[Reject]]:
     """One extract query piped into one COPY. Returns (rows written, last cursor value, rejects)."""
-    login = plan.login
     query = extract_query(plan, stream, ctx.run_id, lo, hi, limit)
+    written, last, rejects, _ = pipe_query(ctx, stream, plan, query, [], freeze)
+    return written, last, rejects
+
+
+def pipe_query(
+    ctx: RunContext,
+    stream: Stream,
+    plan: Plan,
+    query: str,
+    extra_targets: list[str],
+    freeze: bool,
+    header_lines: int = 0,
+) -> tuple[int, int | None, list[Reject], list[bytes]]:
+    """Run ``query`` in the ``mariadb`` client and pipe its output into one COPY of the plan's
+    columns, then ``extra_targets``, then the run id. The first ``header_lines`` lines of the
+    output are not rows: they are returned (the snapshot's binlog position).
+    Returns (rows written, last key, rejects, header lines)."""
+    login = plan.login
     cmd = [
         _client(), "--no-defaults", "--protocol=TCP", f"--host={login.host}", f"--port={login.port}",
         f"--user={login.user}", f"--database={login.database}", "--default-character-set=utf8mb4",
@@ -405,11 +425,13 @@ def copy_batch(
     ]  # fmt: skip
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "MYSQL_PWD": login.password}
     names = [c.name for c, _ in plan.columns]
-    targets = sql.SQL(", ").join([ident(n) for n in names] + [ident("_softcart_run_id")])
+    targets = sql.SQL(", ").join([ident(n) for n in [*names, *extra_targets, "_softcart_run_id"]])
     statement = sql.SQL("copy {} ({}) from stdin{}").format(
         table_ident(stream), targets, sql.SQL(" with (freeze)" if freeze else "")
     )
     lines = LineSplitter(names)
+    header: list[bytes] = []
+    pending = b""
     with tempfile.TemporaryFile() as errors:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors, env=env)
         assert proc.stdout is not None
@@ -420,6 +442,14 @@ def copy_batch(
             with ctx.conn.cursor() as cur, cur.copy(statement) as cp:
                 first = True
                 while chunk := os.read(fd, PIPE_BYTES):
+                    if len(header) < header_lines:
+                        pending += chunk
+                        while len(header) < header_lines and b"\n" in pending:
+                            line, _, pending = pending.partition(b"\n")
+                            header.append(line)
+                        if len(header) < header_lines:
+                            continue
+                        chunk, pending = pending, b""
                     before = lines.rows
                     data = lines.feed(chunk)
                     if data:
@@ -429,7 +459,7 @@ def copy_batch(
                         first = False
                         crash_point(ctx.settings, "extract")
                 # the client's exit status decides: a cut stream must never be committed
-                if proc.wait() != 0 or lines.rest:
+                if proc.wait() != 0 or lines.rest or len(header) < header_lines:
                     errors.seek(0)
                     message = errors.read().decode("utf-8", "replace").strip() or "output ended mid-row"
                     raise SourceError(f"MySQL {login.database}.{stream.source}: extract failed: {message}")
@@ -437,10 +467,15 @@ def copy_batch(
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-    return lines.rows - len(lines.rejects), lines.last_key, lines.rejects
+    return lines.rows - len(lines.rejects), lines.last_key, lines.rejects, header
 
 
 def run_mysql_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> None:
+    if stream.cdc:
+        from ingest.sources.mysql_cdc import run_mysql_cdc_stream
+
+        run_mysql_cdc_stream(ctx, stream, result)
+        return
     login = mysql_reader_login(ctx.settings)
     conn = mysql_connect(login)
     try:

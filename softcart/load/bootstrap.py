@@ -64,7 +64,9 @@ def apply_mysql_schema(settings: Settings) -> None:
 
 
 def _ensure_reader(cur: Any, settings: Settings, database: str) -> None:
-    """The read-only account ingestion uses: SELECT on the sales database, nothing else.
+    """The read-only account ingestion uses: SELECT on the sales database, and the two grants
+    change data capture needs to read the binlog (REPLICATION SLAVE: the binlog stream; BINLOG
+    MONITOR: SHOW BINARY LOGS / SHOW MASTER STATUS). Nothing else.
 
     Only on the project's own server; on an external server the DBA creates it (docs/sources.md).
     """
@@ -73,6 +75,7 @@ def _ensure_reader(cur: Any, settings: Settings, database: str) -> None:
     cur.execute("CREATE USER IF NOT EXISTS %s@'%%' IDENTIFIED BY %s", (user, password))
     cur.execute("ALTER USER %s@'%%' IDENTIFIED BY %s", (user, password))
     cur.execute(f"GRANT SELECT ON {_quote_ident(database)}.* TO %s@'%%'", (user,))
+    cur.execute("GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO %s@'%%'", (user,))
 
 
 def mongo_spec(settings: Settings) -> dict[str, Any]:

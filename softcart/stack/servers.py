@@ -279,7 +279,12 @@ class MariaDB(Server):
             "--innodb-buffer-pool-size=256M",
             "--innodb-log-file-size=256M",
             "--max-allowed-packet=256M",
-            "--skip-log-bin",
+            # change data capture reads the row-based binlog (docs/ingestion.md, "Change data capture")
+            "--log-bin=mysql-bin",
+            "--binlog-format=ROW",
+            "--binlog-row-image=FULL",
+            "--binlog-row-metadata=FULL",
+            "--server-id=1",
             # accounts are matched by address (softcart@127.0.0.1), never by a resolved name
             "--skip-name-resolve",
             # only accounts with READ ONLY ADMIN write (the load account, the administrator): the

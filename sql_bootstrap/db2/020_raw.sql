@@ -5,19 +5,40 @@
 -- Generated from ingest/streams.yml, do not edit by hand:
 --   python -m ingest.contract db2-ddl > sql_bootstrap/db2/020_raw.sql
 CREATE TABLE raw.mysql_sales__sales_data (
-    rowid BIGINT NOT NULL PRIMARY KEY,
+    rowid BIGINT,
     product_id BIGINT,
     customer_id BIGINT,
     price DECIMAL(12, 2),
     quantity INTEGER,
     "timestamp" TIMESTAMP,
+    "_softcart_op" CHAR(1) NOT NULL,
+    "_softcart_seq" BIGINT NOT NULL PRIMARY KEY,
+    "_softcart_source_pos" VARCHAR(512),
+    "_softcart_committed_at" TIMESTAMP,
     "_softcart_run_id" BIGINT,
     "_softcart_loaded_at" TIMESTAMP
 );
 
 CREATE TABLE raw.mysql_sales__customers (
-    customer_id BIGINT NOT NULL PRIMARY KEY,
+    customer_id BIGINT,
     country VARCHAR(200),
+    "_softcart_op" CHAR(1) NOT NULL,
+    "_softcart_seq" BIGINT NOT NULL PRIMARY KEY,
+    "_softcart_source_pos" VARCHAR(512),
+    "_softcart_committed_at" TIMESTAMP,
+    "_softcart_run_id" BIGINT,
+    "_softcart_loaded_at" TIMESTAMP
+);
+
+CREATE TABLE raw.mysql_sales__inventory (
+    product_id BIGINT,
+    on_hand INTEGER,
+    reorder_level INTEGER,
+    updated_at TIMESTAMP,
+    "_softcart_op" CHAR(1) NOT NULL,
+    "_softcart_seq" BIGINT NOT NULL PRIMARY KEY,
+    "_softcart_source_pos" VARCHAR(512),
+    "_softcart_committed_at" TIMESTAMP,
     "_softcart_run_id" BIGINT,
     "_softcart_loaded_at" TIMESTAMP
 );

@@ -18,9 +18,11 @@ work="${1:-$(mktemp -d)}"
 mkdir -p "$work"
 
 ts="to_char(_softcart_loaded_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+cts="to_char(_softcart_committed_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"  # change logs
 declare -A exports=(
-  [mysql_sales__sales_data]="rowid, product_id, customer_id, price, quantity, to_char(\"timestamp\", 'YYYY-MM-DD HH24:MI:SS.US'), _softcart_run_id, $ts"
-  [mysql_sales__customers]="customer_id, country, _softcart_run_id, $ts"
+  [mysql_sales__sales_data]="rowid, product_id, customer_id, price, quantity, to_char(\"timestamp\", 'YYYY-MM-DD HH24:MI:SS.US'), _softcart_op, _softcart_seq, _softcart_source_pos, $cts, _softcart_run_id, $ts"
+  [mysql_sales__customers]="customer_id, country, _softcart_op, _softcart_seq, _softcart_source_pos, $cts, _softcart_run_id, $ts"
+  [mysql_sales__inventory]="product_id, on_hand, reorder_level, to_char(updated_at, 'YYYY-MM-DD HH24:MI:SS.US'), _softcart_op, _softcart_seq, _softcart_source_pos, $cts, _softcart_run_id, $ts"
   [mongo_catalog__electronics]="_id, document::text, type, model, _softcart_run_id, $ts"
   [files__dim_date]="dateid, date, year, quarter, quartername, month, monthname, day, weekday, weekdayname, _softcart_run_id, $ts"
   [files__dim_category]="categoryid, category, _softcart_run_id, $ts"

@@ -13,7 +13,7 @@ import yaml  # type: ignore[import-untyped]
 from ingest.config import ConfigError, Stream, load_streams
 from ingest.contract import DB2_DDL_COMMAND, DB2_DDL_FILE, db2_quoted, db2_raw_ddl, file_columns
 from ingest.contract import main as contract_main
-from ingest.warehouse import AUDIT_COLUMNS
+from ingest.warehouse import AUDIT_COLUMNS, CHANGE_COLUMNS
 from softcart.core.settings import load_settings
 from softcart.lake.export.raw_zone import RAW_FILES
 from softcart.load.file_inputs import FILE_INPUTS
@@ -35,15 +35,19 @@ def test_db2_raw_ddl_is_generated_from_streams_yml(streams: list[Stream]) -> Non
 
 def test_db2_raw_ddl_maps_types_keys_and_quoting(streams: list[Stream]) -> None:
     ddl = db2_raw_ddl(streams)
-    assert ddl.count("CREATE TABLE raw.") == len(streams) == 9
+    assert ddl.count("CREATE TABLE raw.") == len(streams) == 10
     sales = ddl.split("CREATE TABLE raw.mysql_sales__sales_data (\n", 1)[1].split("\n);", 1)[0]
-    assert sales.splitlines() == [
-        "    rowid BIGINT NOT NULL PRIMARY KEY,",
+    assert sales.splitlines() == [  # a change log (mode: cdc): keyed by the change's sequence
+        "    rowid BIGINT,",
         "    product_id BIGINT,",
         "    customer_id BIGINT,",
         "    price DECIMAL(12, 2),",
         "    quantity INTEGER,",
         '    "timestamp" TIMESTAMP,',
+        '    "_softcart_op" CHAR(1) NOT NULL,',
+        '    "_softcart_seq" BIGINT NOT NULL PRIMARY KEY,',
+        '    "_softcart_source_pos" VARCHAR(512),',
+        '    "_softcart_committed_at" TIMESTAMP,',
         '    "_softcart_run_id" BIGINT,',
         '    "_softcart_loaded_at" TIMESTAMP',
     ]
@@ -119,6 +123,7 @@ def test_lake_raw_zone_schemas_are_the_file_streams_columns(streams: list[Stream
 
 
 AUDIT = [name for name, _ in AUDIT_COLUMNS]
+CHANGE = [name for name, _, _ in CHANGE_COLUMNS]
 SOURCES = sorted((ROOT / "dbt_project" / "models" / "staging").glob("*/_*__sources.yml"))
 
 
@@ -138,12 +143,15 @@ def test_dbt_sources_have_exactly_the_raw_tables_and_columns(streams: list[Strea
                 seen.append(identifier)
                 stream = by_table[identifier]
                 columns = [c["name"] for c in table.get("columns", [])]
-                data = [c for c in columns if c not in AUDIT]
+                data = [c for c in columns if c not in AUDIT + CHANGE]
                 assert data == [c.name for c in stream.columns], (
                     f"{where}: columns {data} are not {stream.target}'s of ingest/streams.yml"
                     f" {[c.name for c in stream.columns]}"
                 )
                 assert [c for c in columns if c in AUDIT] in ([], AUDIT), where
+                # a change log's sources name its change columns, in order, after the row's
+                change = [c for c in columns if c in CHANGE]
+                assert change == (CHANGE if stream.cdc else []), f"{where}: change columns {change}"
                 for column in table.get("columns", []):
                     assert bool(column.get("quote")) == db2_quoted(column["name"]), (
                         f"{where}.{column['name']}: quote must be {db2_quoted(column['name'])}"
@@ -153,7 +161,8 @@ def test_dbt_sources_have_exactly_the_raw_tables_and_columns(streams: list[Strea
 
 
 def export_columns(expression: str) -> list[str]:
-    """The column names of a `select` list of load_raw_from_postgres.sh (`$ts`: the load time)."""
+    """The column names of a `select` list of load_raw_from_postgres.sh (`$ts`: the load time,
+    `$cts`: a change's commit time)."""
     items, depth, item = [], 0, ""
     for char in expression:
         depth += {"(": 1, ")": -1}.get(char, 0)
@@ -165,8 +174,8 @@ def export_columns(expression: str) -> list[str]:
     items.append(item.strip())
     names = []
     for item in items:
-        if item == "$ts":
-            names.append("_softcart_loaded_at")
+        if item in ("$ts", "$cts"):
+            names.append("_softcart_loaded_at" if item == "$ts" else "_softcart_committed_at")
             continue
         m = re.fullmatch(r'(?:to_char\()?\\?"?([a-z_][a-z0-9_]*)\\?"?(?:::text|, .*\))?', item)
         assert m, f"load_raw_from_postgres.sh: cannot read the column of {item!r}"
@@ -179,9 +188,10 @@ def test_db2_load_script_copies_every_raw_column(streams: list[Stream]) -> None:
     script = (ROOT / "sql_bootstrap" / "db2" / "load_raw_from_postgres.sh").read_text(encoding="utf-8")
     exports = dict(re.findall(r'^  \[([a-z0-9_]+)\]="(.*)"$', script, flags=re.MULTILINE))
     assert sorted(exports) == sorted(s.table for s in streams)
-    assert export_columns(exports["mysql_sales__sales_data"])[5:] == ["timestamp", *AUDIT]
+    assert export_columns(exports["mysql_sales__sales_data"])[5:] == ["timestamp", *CHANGE, *AUDIT]
     for stream in streams:
-        assert export_columns(exports[stream.table]) == [c.name for c in stream.columns] + AUDIT, (
+        change = CHANGE if stream.cdc else []
+        assert export_columns(exports[stream.table]) == [c.name for c in stream.columns] + change + AUDIT, (
             f"load_raw_from_postgres.sh: {stream.table}'s columns are not ingest/streams.yml's"
         )
 

@@ -46,7 +46,7 @@ def test_mysql_zero_dates_and_out_of_range_values(isolated: Settings) -> None:
     assert ingest(isolated, "mysql_sales__sales_data") == 0
     run = last_stream_run(isolated, "mysql_sales__sales_data")
     assert (run["rows_read"], run["rows_written"], run["rows_rejected"]) == (29, 25, 4)
-    assert run["mark_after"] == "29"
+    assert run["mark_after"].startswith("mysql-bin.")  # the snapshot's binlog position
     rejects = _rejects(isolated, "mysql_sales__sales_data")
     assert [r[0] for r in rejects] == ["21", "22", "23", "24"]
     reasons = [r[1] for r in rejects]
@@ -61,9 +61,33 @@ def test_mysql_zero_dates_and_out_of_range_values(isolated: Settings) -> None:
         pg_one(isolated, "select count(*) from raw.mysql_sales__sales_data where rowid between 21 and 24")
         == 0
     )
-    # the next run does not reject them again (the mark is past them) and reconcile agrees
+    # the next run does not reject them again (the position is past them) and reconcile agrees
     assert ingest(isolated, "mysql_sales__sales_data") == 0
     assert len(_rejects(isolated, "mysql_sales__sales_data")) == 4
+    assert reconcile(isolated) == 0
+    # the same rules hold for changes read from the binlog
+    insert_sales(isolated, [(30, 1, 1, "10.00", 3_000_000_001, "2021-01-01 00:00:00")])
+    mysql_exec(
+        isolated,
+        "SET SESSION sql_mode = ''",
+        "UPDATE sales_data SET `timestamp` = '0000-00-00' WHERE rowid = 1",
+    )
+    assert ingest(isolated, "mysql_sales__sales_data") == 0
+    run = last_stream_run(isolated, "mysql_sales__sales_data")
+    assert (run["rows_read"], run["rows_written"], run["rows_rejected"]) == (2, 0, 2)
+    run_id = pg_one(isolated, "select max(run_id) from softcart_meta.ingest_runs")
+    assert [r[:2] for r in _rejects(isolated, "mysql_sales__sales_data") if r[3] == run_id] == [
+        ("1", "timestamp: zero or invalid date"),
+        ("30", "quantity: 3000000001 out of range for integer"),
+    ]
+    # a rejected change removes the key from the current state, as the snapshot would not land it
+    assert (
+        pg_one(
+            isolated,
+            "select _softcart_op from raw.mysql_sales__sales_data where rowid = 1 order by _softcart_seq desc limit 1",
+        )
+        == "d"
+    )
     assert reconcile(isolated) == 0
 
 

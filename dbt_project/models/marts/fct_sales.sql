@@ -4,6 +4,9 @@
         unique_key='sale_key',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        pre_hook=[
+            "{{ fct_sales_remove_deleted(this, 'oltp', source('mysql_sales', 'sales_data'), 'rowid') }}",
+        ],
         post_hook=[
             "{{ softcart_unresolved_facts_index(this) }}",
             "{{ softcart_analyze(this) }}",
@@ -26,13 +29,20 @@
 --   ecommerce:         the course's ecommerce.csv (one item a line: quantity 1, amount = price)
 -- Incremental: each source's rows newer than its high-water mark, plus unresolved rows (see
 -- macros/incremental_filter.sql); delete+insert on sale_key, so a re-landed row replaces its fact.
+-- The OLTP sales come from a change log (ingest `mode: cdc`): the facts of the sales changed since
+-- the mark are recomputed (a correction), those deleted removed (a refund, a moved key) by the
+-- pre-hook; the sales of a customer who moved are recomputed too (the fact joins the customer's
+-- current country, as a full rebuild does; the history is the customers' SCD2). The fact follows
+-- MySQL's current state exactly.
 -- The indexes (PostgreSQL) make each source's high-water mark and the latest batch (the tests'
 -- scope on incremental builds, macros/test_scope.sql) index lookups, and the partial index of
 -- unresolved facts makes the repair branch one, not a scan of the fact.
 
 with oltp_sales as (
     {{ fct_sales_source_rows(
-        ref('stg_mysql_sales__sales'), 'oltp', 'sale_id', fct_sales_repairable_keys()['oltp']) }}
+        ref('stg_mysql_sales__sales'), 'oltp', 'sale_id', fct_sales_repairable_keys()['oltp'],
+        change_log=source('mysql_sales', 'sales_data'), change_key='rowid',
+        follows=[(source('mysql_sales', 'customers'), 'customer_id')]) }}
 ),
 
 course_sales as (

@@ -1,6 +1,7 @@
--- One row per customer with a cleaned country name (blank -> NULL).
+-- One row per customer as MySQL holds it now (the change log's latest change per customer_id,
+-- customers deleted at the source left out), with a cleaned country name (blank -> NULL).
 with source as (
-    select * from {{ source('mysql_sales', 'customers') }}
+    {{ change_log_current_state(source('mysql_sales', 'customers'), 'customer_id') }}
 ),
 
 final as (

@@ -1,7 +1,9 @@
--- One row per OLTP sale line (MySQL sales.sales_data), typed. The raw key (rowid) is unique:
--- ingest lands each key once (primary key), and the source's `unique` test checks it.
+-- One row per OLTP sale line as MySQL sales.sales_data holds it now, typed. Raw is a change log
+-- (ingest `mode: cdc`): each rowid's latest change, refunded (deleted) sales left out; a sale
+-- whose rowid moved is a delete of the old key and an insert of the new one.
+-- ingest_run_id: the run that landed the sale's latest change (fct_sales' high-water mark).
 with source as (
-    select * from {{ source('mysql_sales', 'sales_data') }}
+    {{ change_log_current_state(source('mysql_sales', 'sales_data'), 'rowid') }}
 ),
 
 final as (

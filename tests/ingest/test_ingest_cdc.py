@@ -1,0 +1,191 @@
+"""Change data capture (``mode: cdc``): a consistent snapshot, then the binlog's inserts, updates
+(a moved key: delete + insert) and deletes reach the change log, whose current state is the source's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from ingest_helpers import (
+    SALES_COLUMNS,
+    ingest,
+    insert_sales,
+    last_stream_run,
+    mysql,
+    mysql_exec,
+    pg_all,
+    pg_one,
+    sales_rows,
+    source_sales,
+)
+
+from ingest.cli import reconcile
+from ingest.config import load_streams, select_streams
+from ingest.warehouse import current_state
+from softcart.core.settings import Settings
+
+SALES = "mysql_sales__sales_data"
+CUSTOMERS = "mysql_sales__customers"
+
+
+def current_sales(settings: Settings) -> list[tuple[Any, ...]]:
+    [stream] = select_streams(load_streams(settings), [SALES])
+    with_pg = pg_all(
+        settings,
+        "select " + ", ".join(f'"{c}"' for c in SALES_COLUMNS) + " from "
+        + current_state(stream).as_string(None) + " order by rowid",
+    )  # fmt: skip
+    return with_pg
+
+
+def ops(
+    settings: Settings, table: str = "mysql_sales__sales_data", key: str = "rowid"
+) -> list[tuple[Any, ...]]:
+    return pg_all(
+        settings,
+        f"select {key}, _softcart_op from raw.{table} where _softcart_run_id = (select max(_softcart_run_id)"
+        f" from raw.{table}) order by _softcart_seq",
+    )
+
+
+def test_updates_deletes_and_a_moved_key_reach_the_change_log(isolated: Settings) -> None:
+    insert_sales(isolated, sales_rows(100))
+    assert ingest(isolated, SALES) == 0
+    first = last_stream_run(isolated, SALES)
+    assert first["rows_written"] == 100 and first["mark_after"].startswith("mysql-bin.")
+    assert (
+        pg_one(isolated, "select count(*) from raw.mysql_sales__sales_data where _softcart_op = 'r'") == 100
+    )
+    # one transaction: an update, a delete, a moved key, an insert; then a second transaction
+    conn = mysql(isolated)
+    with conn.cursor() as cur:
+        conn.begin()
+        cur.execute("UPDATE sales_data SET quantity = 99, price = 1.50 WHERE rowid = 5")
+        cur.execute("DELETE FROM sales_data WHERE rowid = 7")
+        cur.execute("UPDATE sales_data SET rowid = 1007 WHERE rowid = 8")
+        cur.execute(
+            "INSERT INTO sales_data (rowid, product_id, customer_id, price, quantity, `timestamp`)"
+            " VALUES (101, 1, 1, 2.00, 3, '2024-01-02 03:04:05')"
+        )
+        conn.commit()
+        cur.execute("UPDATE sales_data SET quantity = quantity + 1 WHERE rowid BETWEEN 10 AND 14")
+    conn.close()
+    assert ingest(isolated, SALES) == 0
+    run = last_stream_run(isolated, SALES)
+    assert (run["status"], run["rows_written"]) == ("succeeded", 10)
+    assert run["mark_before"] == first["mark_after"] != run["mark_after"]
+    assert ops(isolated) == [
+        (5, "u"), (7, "d"), (8, "d"), (1007, "c"), (101, "c"),
+        (10, "u"), (11, "u"), (12, "u"), (13, "u"), (14, "u"),
+    ]  # fmt: skip
+    assert current_sales(isolated) == source_sales(isolated)
+    # the delete's row image is the before-image; commit times and positions are set
+    assert (
+        pg_one(
+            isolated,
+            "select quantity from raw.mysql_sales__sales_data where rowid = 7 and _softcart_op = 'd'",
+        )
+        == sales_rows(7)[6][4]
+    )
+    assert (
+        pg_one(
+            isolated,
+            "select count(*) from raw.mysql_sales__sales_data where _softcart_committed_at is null"
+            " or _softcart_source_pos is null",
+        )
+        == 0
+    )
+    assert reconcile(isolated) == 0
+    # nothing new: unchanged, the position stays
+    assert ingest(isolated, SALES) == 0
+    again = last_stream_run(isolated, SALES)
+    assert (again["status"], again["rows_written"], again["mark_after"]) == (
+        "unchanged",
+        0,
+        run["mark_after"],
+    )
+
+
+def test_customers_move_and_leave(isolated: Settings) -> None:
+    mysql_exec(isolated, "INSERT INTO customers VALUES (1, 'Chile'), (2, 'Peru'), (3, 'Cuba')")
+    assert ingest(isolated, CUSTOMERS) == 0
+    mysql_exec(
+        isolated,
+        "UPDATE customers SET country = 'Spain' WHERE customer_id = 1",
+        "DELETE FROM customers WHERE customer_id = 3",
+        "INSERT INTO customers VALUES (4, 'Mali')",
+    )
+    assert ingest(isolated, CUSTOMERS) == 0
+    assert ops(isolated, "mysql_sales__customers", "customer_id") == [(1, "u"), (3, "d"), (4, "c")]
+    [stream] = select_streams(load_streams(isolated), [CUSTOMERS])
+    got = pg_all(
+        isolated, f"select customer_id, country from {current_state(stream).as_string(None)} order by 1"
+    )
+    assert got == [(1, "Spain"), (2, "Peru"), (4, "Mali")]
+    assert reconcile(isolated) == 0
+
+
+def test_other_databases_and_tables_are_not_captured(isolated: Settings) -> None:
+    insert_sales(isolated, sales_rows(10))
+    assert ingest(isolated, SALES, CUSTOMERS) == 0
+    mysql_exec(isolated, "INSERT INTO customers VALUES (9, 'Fiji')")  # another table
+    assert ingest(isolated, SALES) == 0
+    assert last_stream_run(isolated, SALES)["status"] == "unchanged"
+    assert ingest(isolated, CUSTOMERS) == 0
+    assert last_stream_run(isolated, CUSTOMERS)["rows_written"] == 1
+
+
+def test_full_refresh_resnapshots(isolated: Settings) -> None:
+    insert_sales(isolated, sales_rows(30))
+    assert ingest(isolated, SALES) == 0
+    mysql_exec(isolated, "DELETE FROM sales_data WHERE rowid > 20")
+    assert ingest(isolated, SALES, full_refresh=True) == 0
+    run = last_stream_run(isolated, SALES)
+    assert (run["rows_written"], run["refreshed"]) == (20, True)
+    assert pg_one(isolated, "select count(*) from raw.mysql_sales__sales_data") == 20
+    assert current_sales(isolated) == source_sales(isolated)
+
+
+def test_purged_binlog_stops_with_the_resnapshot_command(
+    isolated: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    insert_sales(isolated, sales_rows(5))
+    assert ingest(isolated, SALES) == 0
+    # a position in a binlog file the server no longer has (what PURGE BINARY LOGS leaves behind;
+    # purging the shared test server's binlog would break the other tests' streams)
+    with mysql(isolated).cursor() as cur:
+        cur.execute("SHOW BINARY LOGS")
+        gone = "mysql-bin.000000"
+        assert gone not in {r[0] for r in cur.fetchall()}
+    pg_all(
+        isolated,
+        "update softcart_meta.ingest_state set mark = %s where stream = %s returning 1",
+        (f"{gone}:4", SALES),
+    )
+    insert_sales(isolated, sales_rows(1, start=6))
+    assert ingest(isolated, SALES) == 1
+    out = capsys.readouterr().out
+    assert "no longer on the server" in out
+    assert f"softcart ingest -s {SALES} --full-refresh" in out
+    assert ingest(isolated, SALES, full_refresh=True) == 0
+    assert current_sales(isolated) == source_sales(isolated)
+
+
+def test_a_column_added_mid_stream_is_picked_up(isolated: Settings) -> None:
+    insert_sales(isolated, sales_rows(5))
+    assert ingest(isolated, SALES) == 0
+    mysql_exec(
+        isolated,
+        "ALTER TABLE sales_data ADD COLUMN channel VARCHAR(10) NULL",
+        "INSERT INTO sales_data (product_id, customer_id, quantity, channel) VALUES (1, 1, 1, 'web')",
+        "UPDATE sales_data SET channel = 'shop' WHERE rowid = 2",
+    )
+    assert ingest(isolated, SALES) == 0
+    run = last_stream_run(isolated, SALES)
+    assert "new source column channel added as text" in run["note"]
+    got = pg_all(
+        isolated,
+        "select rowid, channel, _softcart_op from raw.mysql_sales__sales_data where channel is not null order by 1",
+    )
+    assert got == [(2, "shop", "u"), (6, "web", "c")]
+    assert reconcile(isolated) == 0
