@@ -43,6 +43,8 @@ def read_secrets_file(path: Path) -> dict[str, str]:
             key, _, value = line.partition("=")
             values[key.strip()] = value.strip()
     return values
+
+
 # the BI server (Apache Superset): not a data source, set by SOFTCART_SUPERSET_URL / _PORT
 SUPERSET_DEFAULT_PORT = 8088
 

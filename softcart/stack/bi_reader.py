@@ -45,7 +45,9 @@ def ensure_bi_reader(settings: Settings, conn: Any, owner: str | None = None) ->
         schema = sql.Identifier(name)
         if owner:
             conn.execute(
-                sql.SQL("create schema if not exists {} authorization {}").format(schema, sql.Identifier(owner))
+                sql.SQL("create schema if not exists {} authorization {}").format(
+                    schema, sql.Identifier(owner)
+                )
             )
         else:
             conn.execute(sql.SQL("create schema if not exists {}").format(schema))
