@@ -77,9 +77,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
 
 
 def _drop(settings: Settings) -> None:
-    import psycopg
     import pymongo
     import pymysql
+
+    from softcart.core.connections import postgres_admin_connect
 
     my = settings.mysql
     conn = pymysql.connect(host=my.host, port=my.port, user=my.user or "root", password=my.password or "")
@@ -88,11 +89,9 @@ def _drop(settings: Settings) -> None:
             cur.execute(f"DROP DATABASE IF EXISTS `{my.database}`")
     finally:
         conn.close()
-    pg = settings.postgres
-    with psycopg.connect(
-        host=pg.host, port=pg.port, user=pg.user, password=pg.password, dbname="postgres", autocommit=True
-    ) as pconn:
-        pconn.execute(f'drop database if exists "{pg.database}" with (force)')
+    # as the administrator: FORCE may have to end an autovacuum worker, which softcart may not
+    with postgres_admin_connect(settings) as pconn:
+        pconn.execute(f'drop database if exists "{settings.postgres.database}" with (force)')
     client: pymongo.MongoClient = pymongo.MongoClient(settings.mongo.raw)
     try:
         client.drop_database(settings.mongo_database)
@@ -138,3 +137,11 @@ def isolated_factory(stack: Settings) -> Iterator[Callable[[Path], Settings]]:
     yield make
     for settings in made:
         _drop(settings)
+
+
+@pytest.fixture(scope="module")
+def isolated_module(stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """Like ``isolated``, shared by the tests of one module (a costly state built once)."""
+    settings = make_isolated(stack, tmp_path_factory.mktemp("isolated") / "data")
+    yield settings
+    _drop(settings)

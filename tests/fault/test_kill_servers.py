@@ -1,0 +1,87 @@
+"""Each source and the warehouse killed (``kill -9`` of the server) in the middle of an ingest run: the
+run ends with one clear line (no traceback) and publishes nothing; once the server is back, the next
+run ends with exactly the sources' rows and no run is left ``running``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from faults import (
+    SOURCE_STREAMS,
+    file_catalog,
+    file_sales,
+    kill_at,
+    mongo_catalog,
+    mysql_sales,
+    ok,
+    one_clear_line,
+    raw_catalog,
+    raw_sales,
+    rng_for,
+    runs_left_running,
+    softcart_process,
+    timed,
+)
+
+from softcart.core.settings import Settings
+from softcart.stack.commands import start_all
+from softcart.stack.servers import servers
+
+SMALL_BATCHES = {"SOFTCART_INGEST_BATCH_ROWS": "200"}
+NAMES = {"mysql": "MySQL", "mongo": "MongoDB", "postgres": "PostgreSQL"}
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+def _crash(stack: Settings, name: str) -> None:
+    """kill -9 of the server and (PostgreSQL) its backends: a power cut for that server."""
+    server = next(s for s in servers(stack) if s.name == name)
+    pid = server.pid()
+    assert pid is not None, name
+    victims = [pid, *_children(pid)]
+    for victim in victims:
+        os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(Path(f"/proc/{v}").exists() for v in victims):
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("server", ["mysql", "mongo", "postgres"])
+def test_a_server_killed_mid_ingest(
+    stack: Settings, isolated: Settings, datasets: tuple[Path, Path], server: str
+) -> None:
+    a, b = datasets
+    ok(isolated, "load", str(a))
+    seconds = timed(isolated, "ingest", *SOURCE_STREAMS, **SMALL_BATCHES)
+    ok(isolated, "load", str(b), "--replace")
+    proc = softcart_process(isolated, "ingest", *SOURCE_STREAMS, **SMALL_BATCHES)
+    moment = rng_for(f"server-{server}", 0).uniform(0.3, 0.9) * seconds
+    time.sleep(moment)
+    _crash(stack, server)
+    ended = kill_at(proc, 300)  # it ends by itself
+    assert not ended.killed
+    one_clear_line(ended.output)
+    if ended.returncode != 0:
+        assert NAMES[server] in ended.output, ended.output[-2000:]
+        if server == "postgres":
+            assert "the connection was lost" in ended.output or "cannot connect" in ended.output
+    start_all(stack)  # the server comes back (crash recovery)
+    assert raw_sales(isolated) in (file_sales(a), file_sales(b))  # the run published all or nothing
+    ok(isolated, "ingest", *SOURCE_STREAMS, **SMALL_BATCHES)
+    assert raw_sales(isolated) == mysql_sales(isolated) == file_sales(b)
+    assert raw_catalog(isolated) == mongo_catalog(isolated) == file_catalog(b)
+    assert runs_left_running(isolated) == 0
