@@ -194,6 +194,7 @@ class Superset(Server):
                     "--threads=8",
                     "--worker-class=gthread",
                     "--timeout=120",
+                    "--graceful-timeout=5",
                     "--limit-request-line=0",
                     "--limit-request-field_size=0",
                     f"--pid={self.pid_file}",
