@@ -108,11 +108,6 @@ def _write_setup_state(settings: Settings, state: SetupState) -> None:
         )
 
 
-def _admin_exists(settings: Settings, user: str) -> bool:
-    with contextlib.closing(sqlite3.connect(metadata_db(settings), timeout=30)) as conn:
-        return conn.execute("select 1 from ab_user where username = ?", (user,)).fetchone() is not None
-
-
 class Superset(Server):
     """The project's Superset: gunicorn serving ``superset.app:create_app()`` on 127.0.0.1."""
 
@@ -136,23 +131,10 @@ class Superset(Server):
         except (urllib.error.URLError, OSError):
             return False
 
-    def _superset(self, *args: str, timeout: float = 600) -> None:
-        exe = venv_bin(self.settings) / "superset"
-        done = subprocess.run(
-            [str(exe), *args],
-            env=superset_env(self.settings),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            cwd=self.home,
-        )
-        if done.returncode != 0:
-            shown = " ".join(a if not a.startswith("--password=") else "--password=***" for a in args)
-            raise StackError(f"`superset {shown}` failed ({done.returncode}):\n{done.stderr[-3000:]}")
-
     def setup(self) -> str:
         """Migrate the metadata database, create its roles and the admin, when (and only when) the
-        recorded state differs from the installed version and the admin of ``secrets.env``."""
+        recorded state differs from the installed version and the admin of ``secrets.env``: one
+        process of Superset's venv (dashboards/superset/setup_metadata.py)."""
         version = installed_version(self.settings)
         if version is None:
             raise StackError(
@@ -164,22 +146,32 @@ class Superset(Server):
         if state == wanted:
             return "up to date"
         self.home.mkdir(parents=True, exist_ok=True)
-        done = []
-        if state.version != version:
-            self._superset("db", "upgrade")
-            self._superset("init")
-            done.append(f"metadata migrated to Superset {version}")
-        if state.admin_digest != wanted.admin_digest:
-            if _admin_exists(self.settings, user):
-                self._superset("fab", "reset-password", f"--username={user}", f"--password={password}")
-            else:
-                self._superset(
-                    "fab", "create-admin", f"--username={user}", "--firstname=SoftCart",
-                    "--lastname=Admin", "--email=admin@softcart.invalid", f"--password={password}",
-                )  # fmt: skip
-            done.append(f"admin {user}")
+        upgrade = state.version != version
+        env = superset_env(self.settings)
+        env.update(
+            {
+                "SOFTCART_SUPERSET_UPGRADE": "1" if upgrade else "0",
+                "SOFTCART_SUPERSET_ADMIN_USER": user,
+                "SOFTCART_SUPERSET_ADMIN_PASSWORD": password,
+            }
+        )
+        script = self.settings.root / "dashboards" / "superset" / "setup_metadata.py"
+        done = subprocess.run(
+            [str(venv_bin(self.settings) / "python"), str(script)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            cwd=self.home,
+        )
+        if done.returncode != 0:
+            raise StackError(
+                f"setting up Superset's metadata failed ({done.returncode}):\n{done.stderr[-3000:]}"
+            )
         _write_setup_state(self.settings, wanted)
-        return ", ".join(done)
+        return ", ".join(
+            ([f"metadata migrated to Superset {version}"] if upgrade else []) + [f"admin {user}"]
+        )
 
     def start(self) -> None:
         self.setup()
@@ -194,6 +186,7 @@ class Superset(Server):
                     "--threads=8",
                     "--worker-class=gthread",
                     "--timeout=120",
+                    "--graceful-timeout=5",
                     "--limit-request-line=0",
                     "--limit-request-field_size=0",
                     f"--pid={self.pid_file}",
