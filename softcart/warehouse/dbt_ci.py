@@ -488,15 +488,12 @@ def _diff_relation(
     base.columns_removed = [c for c in prod_cols if c not in ci_cols]
     compared = [c for c in ci_cols if c in prod_cols and c not in AUDIT_COLUMNS and c not in key]
     if not key or any(k not in prod_cols or k not in ci_cols for k in key):
-        # no key: the rows of one side that the other does not have, as a whole
-        cols = sql.SQL(", ").join(sql.Identifier(c) for c in compared)
-        only = sql.SQL("select count(*) from (select {c} from {a} except all select {c} from {b}) as d")
-        p, c_ = sql.Identifier(*prod), sql.Identifier(*ci)
-        base.rows_production = conn.execute(sql.SQL("select count(*) from {}").format(p)).fetchone()[0]
-        base.rows_ci = conn.execute(sql.SQL("select count(*) from {}").format(c_)).fetchone()[0]
-        base.keys_added = conn.execute(only.format(c=cols, a=c_, b=p)).fetchone()[0]
-        base.keys_removed = conn.execute(only.format(c=cols, a=p, b=c_)).fetchone()[0]
-        base.note = "no key: added/removed are whole rows"
+        # no key to match rows by: the row counts only (a whole-row EXCEPT of a view over every
+        # sale would cost more than the build it checks)
+        count = sql.SQL("select count(*) from {}")
+        base.rows_production = conn.execute(count.format(sql.Identifier(*prod))).fetchone()[0]
+        base.rows_ci = conn.execute(count.format(sql.Identifier(*ci))).fetchone()[0]
+        base.note = "no key (no primary key or unique test): row counts only"
         return base
 
     equal = sql.SQL(" = ") if key_not_null else sql.SQL(" is not distinct from ")
