@@ -135,6 +135,7 @@ def test_docs_site_of_production_in_a_browser(
 
             # the exposure's link opens its page (http, not a blocked file:// URL)
             page.goto(base + f"/#!/exposure/{exposure['unique_id']}")
+            page.reload()  # the fullscreen graph of the step before would cover the page
             link = page.get_by_role("link", name="View this exposure")
             assert link.get_attribute("href") == exposure["url"]
             with context.expect_page() as opened:
