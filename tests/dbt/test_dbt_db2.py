@@ -12,6 +12,7 @@ import sqlfluff
 from sqlfluff.api.simple import APIParsingError
 
 from softcart.core.settings import Settings, load_settings
+from softcart.warehouse.dbt_ci import DB2_COMPILE_ARGS
 from softcart.warehouse.dbt_runner import run_dbt, target_dir
 
 MODELS = (
@@ -58,18 +59,9 @@ def db2_compiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "PATH": "/usr/bin:/bin",
         }
     )
-    code = run_dbt(
-        settings,
-        [
-            "compile",
-            "--target",
-            "db2",
-            "--no-populate-cache",
-            # compile the incremental branch of fct_sales without asking Db2 whether it exists
-            "--vars",
-            "{softcart_assume_incremental: true}",
-        ],
-    )
+    # the compile `softcart dbt-ci` runs: --no-populate-cache, and the incremental branch of
+    # fct_sales compiled without asking Db2 whether it exists
+    code = run_dbt(settings, DB2_COMPILE_ARGS)
     assert code == 0
     return target_dir(settings) / "compiled" / "softcart"
 

@@ -67,15 +67,14 @@ def browser() -> Iterator[Browser]:
 
 
 def lineage_nodes(page: Page) -> list[str]:
-    """The unique ids of the nodes the lineage graph shows (dbt-docs' graph service)."""
+    """The unique ids of the nodes the full lineage graph shows (dbt-docs' graph service), once it
+    shows the fact."""
+    graph = "angular.element(document.body).injector().get('graph').graph.elements"
     page.wait_for_function(
-        "() => { const g = angular.element(document.body).injector().get('graph');"
-        " return g.graph.elements.length > 0; }",
-        timeout=60_000,
+        f"() => {graph}.some(e => e.data.unique_id === 'model.softcart.fct_sales')", timeout=60_000
     )
     ids: list[str] = page.evaluate(
-        "() => angular.element(document.body).injector().get('graph').graph.elements"
-        ".filter(e => e.group === 'nodes').map(e => e.data.unique_id || e.data.id)"
+        f"() => {graph}.filter(e => e.group === 'nodes').map(e => e.data.unique_id)"
     )
     return ids
 
@@ -124,8 +123,10 @@ def test_docs_site_of_production_in_a_browser(
             page.get_by_text("The calendar at day grain").first.wait_for(timeout=30_000)
             assert page.get_by_text("weekday_name").first.is_visible()
 
-            # the full lineage: models, sources and exposures, no test
+            # the full lineage (opened from its URL, as dbt-docs' lineage button sets it): models,
+            # sources and exposures, no test
             page.goto(base + "/#!/overview?g_v=1")
+            page.reload()  # a fresh load: the graph opens from the URL only when the app starts
             nodes = lineage_nodes(page)
             assert "model.softcart.fct_sales" in nodes
             assert exposure["unique_id"] in nodes
@@ -134,6 +135,7 @@ def test_docs_site_of_production_in_a_browser(
 
             # the exposure's link opens its page (http, not a blocked file:// URL)
             page.goto(base + f"/#!/exposure/{exposure['unique_id']}")
+            page.reload()  # the fullscreen graph of the step before would cover the page
             link = page.get_by_role("link", name="View this exposure")
             assert link.get_attribute("href") == exposure["url"]
             with context.expect_page() as opened:
