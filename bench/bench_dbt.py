@@ -267,8 +267,10 @@ def main() -> int:
             console.print(f"round {i + 1}/{options.rounds}")
             add_new_sales(settings, new_rows, run_id=2 + i)
             seconds.add("vacuum analyze", timed_s(lambda: quiesce(settings)))
+            console.print(f"  vacuum analyze {seconds['vacuum analyze'].values[-1]:.1f} s")
             for name, (args, extra) in steps.items():
                 seconds.add(name, run_dbt_process(settings, args, extra).seconds)
+                console.print(f"  {name}: {seconds[name].values[-1]:.1f} s whole process")
                 nodes[name] = summarize(settings)
         seconds.add_figure("incremental + vacuum analyze", [a + b for a, b in zip(
             seconds["incremental"].values, seconds["vacuum analyze"].values, strict=True)])  # fmt: skip

@@ -64,9 +64,12 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--quick", action="store_true", help="smoke run: scale 0.05")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--no-baseline", action="store_true", help="skip the naive row-by-row writer")
     args = parser.parse_args()
+    if args.quick:
+        args.scale = 0.05
     console = Console()
     sizes = sizes_for(args.scale)
 

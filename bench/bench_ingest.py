@@ -315,6 +315,46 @@ def run_seconds(settings: Settings) -> float:
     return float(row[0]) if row else float("nan")
 
 
+# the modules whose import the no-op pays, by who asks for them (python -X importtime, cumulative)
+NOOP_IMPORTS = {
+    "typer (the softcart command)": ("typer",),
+    "pydantic (typer's parameter adapters)": ("typer._adapters",),
+    "softcart.core.settings": ("softcart.core.settings",),
+    "ingest.cli: rich, psycopg, the runner": ("ingest.cli",),
+    "ingest.sources.mysql: pymysql (+ cryptography)": ("ingest.sources.mysql",),
+    "ingest.sources.mongo: pymongo": ("ingest.sources.mongo",),
+    "ingest.sources.files": ("ingest.sources.files",),
+}
+
+
+def noop_profile(settings: Settings, runs: int) -> dict[str, Figure]:
+    """Where a no-op ``softcart ingest`` spends its time: the interpreter's start, the imports (by the
+    module that asks for them: ``-X importtime``'s cumulative microseconds, each import counted once),
+    the run inside the process (the run log), over ``runs`` whole processes."""
+    figures: dict[str, Figure] = {}
+    cmd = [sys.executable, "-X", "importtime", "-m", "softcart.cli", "ingest"]
+    start = [sys.executable, "-c", "pass"]
+    for _ in range(runs):
+        bare = run_process(start, dict(os.environ))
+        figures.setdefault("python -c pass (the interpreter and site)", Figure([])).values.append(
+            bare.seconds
+        )
+        run = run_process(cmd, dict(settings.env))
+        figures.setdefault("the whole process (with -X importtime)", Figure([])).values.append(run.seconds)
+        cumulative: dict[str, float] = {}
+        for line in run.output.splitlines():
+            if line.startswith("import time:") and "|" in line:
+                _, cum, name = line.split("|")
+                if cum.strip().isdigit():
+                    cumulative[name.strip()] = int(cum) / 1e6
+        for label, modules in NOOP_IMPORTS.items():
+            figures.setdefault(label, Figure([])).values.append(sum(cumulative.get(m, 0.0) for m in modules))
+        figures.setdefault("the run inside the process (run log)", Figure([])).values.append(
+            run_seconds(settings)
+        )
+    return figures
+
+
 # --- MongoDB -----------------------------------------------------------------------------------------
 
 MONGO_SCAN = """
@@ -369,7 +409,9 @@ def main() -> int:
     parser.add_argument("--mongo-docs", type=int, default=100_000)
     parser.add_argument("--noop-runs", type=int, default=5)
     parser.add_argument("--peers", action="store_true", help="also the shell pipe, sling and dlt (minutes)")
-    parser.add_argument("--skip", default="", help="comma-separated: bounds,mongo,incremental")
+    parser.add_argument(
+        "--skip", default="", help="comma-separated: full (the full loads), bounds, mongo, incremental"
+    )
     parser.add_argument("--quick", action="store_true", help="smoke run: 100,000 rows, 10,000 documents")
     args = parser.parse_args()
     if args.quick:
@@ -389,20 +431,24 @@ def main() -> int:
     work.chmod(0o755)  # the server reads the bound's file itself (server-side COPY)
     copy_file = work / "sales.copy"
     u = settings.mysql
-    with copy_file.open("wb") as f:  # the same COPY text softcart streams, its run id included
-        subprocess.run(
-            ["mariadb", "--no-defaults", "--protocol=TCP", "-h", u.host, "-P", str(u.port), "-u", u.user or "root",
-             u.database or "", "--batch", "--raw", "--quick", "--skip-column-names", "-e",
-             "SELECT rowid, product_id, customer_id, IFNULL(price, '\\\\N'), quantity, IFNULL(`timestamp`, '\\\\N'), 1"
-             " FROM sales_data"],
-            stdout=f, check=True, env=dict(os.environ, MYSQL_PWD=u.password or ""),
-        )  # fmt: skip
-    copy_file.chmod(0o644)
-    # a first softcart run so every round is a full refresh of an existing stream
-    run_process(softcart_method(settings).command()[0], dict(settings.env))
+    if "full" not in skip:
+        # the same COPY text softcart streams, its run id included
+        with copy_file.open("wb") as f:
+            subprocess.run(
+                ["mariadb", "--no-defaults", "--protocol=TCP", "-h", u.host, "-P", str(u.port), "-u", u.user or "root",
+                 u.database or "", "--batch", "--raw", "--quick", "--skip-column-names", "-e",
+                 "SELECT rowid, product_id, customer_id, IFNULL(price, '\\\\N'), quantity, IFNULL(`timestamp`, '\\\\N'), 1"
+                 " FROM sales_data"],
+                stdout=f, check=True, env=dict(os.environ, MYSQL_PWD=u.password or ""),
+            )  # fmt: skip
+    if copy_file.exists():
+        copy_file.chmod(0o644)
+    if "full" not in skip:  # a first softcart run so every round is a full refresh of an existing stream
+        run_process(softcart_method(settings).command()[0], dict(settings.env))
 
-    methods = [] if "bounds" in skip else bound_methods(settings, copy_file, work)
-    methods.append(softcart_method(settings))
+    methods = [] if {"bounds", "full"} & skip else bound_methods(settings, copy_file, work)
+    if "full" not in skip:
+        methods.append(softcart_method(settings))
     if args.peers:
         methods += peer_methods(settings)
     seconds, memory = rounds(args.rounds, [(m.key, step(m)) for m in methods])
@@ -479,6 +525,13 @@ def main() -> int:
     noop_fig = repeat(args.noop_runs, noop)
     console.print(GOAL_NOOP.line(noop_fig, note=f"inside the process {Figure(inner).text(3)}"))
     report["goals"].append(GOAL_NOOP.json(noop_fig))
+    console.print(
+        "where the no-op's time goes (imports: -X importtime, cumulative, by the importing module):"
+    )
+    profile = noop_profile(settings, args.rounds)
+    for label, figure in profile.items():
+        console.print(f"  {label:55} {figure.text(3)}")
+    report["noop_profile"] = {k: v.json() for k, v in profile.items()}
 
     if "incremental" not in skip:
         new = max(1, args.rows // 100)
@@ -500,10 +553,11 @@ def main() -> int:
             cur.execute(f"DELETE FROM sales_data WHERE rowid > {args.rows}")
             cur.execute(f"ALTER TABLE sales_data AUTO_INCREMENT = {args.rows + 1}")
         conn.close()
-        share = Figure([v / seconds["softcart"].median for v in inc.values], "x")
         console.print(f"1 % new rows ({new:,}), whole process: {inc.text(2)}")
-        console.print(GOAL_INCREMENTAL.line(share, 3, note=f"full load {seconds['softcart'].text(2)}"))
-        report["goals"].append(GOAL_INCREMENTAL.json(share))
+        if "softcart" in seconds:
+            share = Figure([v / seconds["softcart"].median for v in inc.values], "x")
+            console.print(GOAL_INCREMENTAL.line(share, 3, note=f"full load {seconds['softcart'].text(2)}"))
+            report["goals"].append(GOAL_INCREMENTAL.json(share))
 
     report["methods"] = {m.key: {"label": m.label, "seconds": seconds[m.key].json(), "peak_mb": memory[m.key].json(),
                                  "verified": verified[m.key]} for m in methods}  # fmt: skip

@@ -114,10 +114,13 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--quick", action="store_true", help="smoke run: scale 0.05, no peer")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-peer", action="store_true", help="skip the slow pymysql peer")
     args = parser.parse_args()
+    if args.quick:
+        args.scale, args.no_peer = 0.05, True
 
     work = Path(tempfile.mkdtemp(prefix="softcart-bench-load-"))
     settings = load_settings(

@@ -156,6 +156,7 @@ spec = json.load(open(sys.argv[1]))
 out = {"import_s": time.perf_counter() - began, "iterations": []}
 con = duckdb.connect()
 con.execute("set threads = 2")
+con.execute("set enable_progress_bar = false")
 for view, sql in spec["views"].items():
     con.execute(f"create view {view} as {sql}")
 for _ in range(spec["iterations"]):
@@ -227,7 +228,8 @@ def engine_process(engine: str, lake: Path, iterations: int, conf: dict[str, str
     path = tmp / f"{engine}.json"
     path.write_text(json.dumps(spec))
     run = run_process([sys.executable, "-c", script, str(path)], dict(os.environ), cwd=ROOT)
-    return EngineRun(engine, run, json.loads(run.output.strip().splitlines()[-1]))
+    last = [line for line in run.output.splitlines() if line.startswith("{")][-1]  # its JSON line
+    return EngineRun(engine, run, json.loads(last))
 
 
 def duckdb_results(lake: Path) -> dict[str, list[tuple[Any, ...]]]:
@@ -282,6 +284,8 @@ def bench_scale(
         print(f"  round {i + 1}/{rounds}", flush=True)
         for engine in ENGINES:
             once = engine_process(engine, lake, 1, conf, tmp)
+            print(f"    {engine} cold: {once.run.seconds:.2f} s whole process, {once.run.peak_mb:.0f} MB;"
+                  f" in process {json.dumps(once.detail)}", flush=True)  # fmt: skip
             cold.add(engine, once.run.seconds)
             memory.add(engine, once.run.peak_mb, "MB")
             if engine == "spark":
@@ -289,6 +293,10 @@ def bench_scale(
                 first.values.append(once.detail["iterations"][0])
         for engine in ENGINES:
             again = engine_process(engine, lake, warm_iterations, conf, tmp)
+            print(
+                f"    {engine} warm process: {again.run.seconds:.2f} s, in process {json.dumps(again.detail)}",
+                flush=True,
+            )
             warm.add(engine, statistics.median(again.detail["iterations"][1:]))
     return ScaleFigures(cold, warm, memory, session, first)
 
@@ -467,7 +475,13 @@ def main(argv: list[str] | None = None) -> int:
         "--conf", action="append", default=[], metavar="KEY=VALUE",
         help="extra Spark configuration for the job (to try a setting; repeatable)",
     )  # fmt: skip
+    parser.add_argument(
+        "--lake", type=Path, default=None,
+        help="an existing synthetic lake of the one scale given (kept; e.g. made by an earlier run)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.lake and "," in args.scales:
+        parser.error("--lake takes one scale")
     if args.quick:
         args.scales, args.export_scale = "0.1", 0.05
     settings = load_settings()
@@ -481,8 +495,9 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(tmp_name)
         for scale in scales:
             t = time.perf_counter()
-            lake = tmp / f"lake-{scale:g}"
-            write_lake_sales(make_sales(scale), lake)
+            lake = args.lake or tmp / f"lake-{scale:g}"
+            if not args.lake:
+                write_lake_sales(make_sales(scale), lake)
             print(
                 f"\nscale {scale:g}: {int(scale * 1_000_000):,} sales (lake made in {time.perf_counter() - t:.1f} s)"
             )
@@ -530,7 +545,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"  (the goals of issue 17 are at scale 10: {GOAL_DIRECT.text()} direct, {GOAL_PLAN.text()} same plan)"
                 )
             report["scales"][f"{scale:g}"] = entry
-            shutil.rmtree(lake, ignore_errors=True)
+            if not args.lake:
+                shutil.rmtree(lake, ignore_errors=True)
 
         if args.export_scale > 0:
             figures = export_figures(settings, args.export_scale, args.rounds, tmp)
