@@ -19,7 +19,7 @@
             ) as change_rank
         from {{ relation }} as change_log
     ) as ranked
-    where ranked.change_rank = 1 and ranked."_softcart_op" <> 'd'
+    where ranked.change_rank = 1 and coalesce(ranked."_softcart_op", 'r') <> 'd'
 {%- endmacro %}
 
 {#-

@@ -58,7 +58,7 @@
         from {{ this }}
         where
             source_system = '{{ source_system }}'
-            and ({% for column in repairable %}{{ column }} = -1{% if not loop.last %} or {% endif %}{% endfor %})
+            and {{ fct_sales_unresolved(repairable) }}
             {%- endif %}
     )
         {%- else %}
@@ -74,13 +74,18 @@
             from {{ this }}
             where
                 source_system = '{{ source_system }}'
-                and ({% for column in repairable %}{{ column }} = -1{% if not loop.last %} or {% endif %}{% endfor %})
+                and {{ fct_sales_unresolved(repairable) }}
         )
         {%- endif %}
         {%- endif %}
     {%- else -%}
     select * from {{ relation }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- A fact still pointing at the unknown member -1 for one of the `repairable` key columns. -#}
+{% macro fct_sales_unresolved(repairable) -%}
+    ({% for column in repairable %}{{ column }} = -1{% if not loop.last %} or {% endif %}{% endfor %})
 {%- endmacro %}
 
 {#-
