@@ -31,3 +31,42 @@
     from {{ relation }} as change_log
     where change_log."_softcart_run_id" > {{ after_run_id }}
 {%- endmacro %}
+
+{#-
+    Type 2 history (SCD2) of a change log, built from the change events, not sampled by
+    snapshots: one row per version of each key, valid from the commit time of the change that
+    made it until the commit time of the next change of that key (a delete closes the last
+    version; a key's current version has valid_to NULL). Versions of the snapshot (`r`) start at
+    the snapshot's time: the log knows nothing earlier. The binlog's times are whole seconds, so
+    two changes of a key in one second give a version with valid_from = valid_to; `change_seq`
+    (the change's `_softcart_seq`) orders and identifies the versions.
+-#}
+{% macro change_log_history(relation, key_column, columns) -%}
+    select
+        versions.{{ key_column }},
+        {%- for column in columns %}
+        versions.{{ column }},
+        {%- endfor %}
+        versions."_softcart_seq" as change_seq,
+        versions.changed_at as valid_from,
+        versions.next_changed_at as valid_to,
+        cast(case when versions.next_changed_at is null then 1 else 0 end as integer) as is_current
+    from (
+        select
+            change_log.*,
+            cast(
+                coalesce(change_log."_softcart_committed_at", change_log."_softcart_loaded_at") as timestamp
+            ) as changed_at,
+            lead(
+                cast(
+                    coalesce(change_log."_softcart_committed_at", change_log."_softcart_loaded_at")
+                    as timestamp
+                )
+            ) over (
+                partition by change_log.{{ key_column }}
+                order by change_log."_softcart_seq"
+            ) as next_changed_at
+        from {{ relation }} as change_log
+    ) as versions
+    where coalesce(versions."_softcart_op", 'r') <> 'd'
+{%- endmacro %}
