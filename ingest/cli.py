@@ -77,13 +77,20 @@ def _console() -> Console:
     return console if console.is_terminal else Console(width=200)
 
 
+def _selected(console: Console, settings: Settings, streams: list[str]) -> list[Stream] | None:
+    """The streams asked for, or None after printing why they cannot be (exit 2)."""
+    try:
+        return select_streams(load_streams(settings), streams)
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return None
+
+
 def main(settings: Settings, streams: list[str], full_refresh: bool) -> int:
     """Land the streams (all when ``streams`` is empty). 0 on success, 1 on failure, 2 on bad input."""
     console = _console()
-    try:
-        selected = select_streams(load_streams(settings), streams)
-    except ConfigError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+    selected = _selected(console, settings, streams)
+    if selected is None:
         return 2
     with _progress(console) as factory:
         outcome = run_ingest(settings, selected, full_refresh, progress=factory)
@@ -103,6 +110,35 @@ def main(settings: Settings, streams: list[str], full_refresh: bool) -> int:
         f"moved {total:,} rows, rejected {rejected:,} (softcart_meta.ingest_rejects, run {outcome.run_id})"
     )
     return 0
+
+
+def follow_main(settings: Settings, streams: list[str]) -> int:
+    """``softcart ingest --follow``: rounds until SIGINT/SIGTERM, one line per round that moved rows."""
+    from ingest.follow import follow
+
+    console = _console()
+    try:
+        selected = select_streams(load_streams(settings), streams)
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    console.print(
+        f"following {len(selected)} stream(s); stop with Ctrl-C or SIGTERM (a clean stop after the round's commit)"
+    )
+
+    def on_round(outcome: RunOutcome) -> None:
+        moved = [(r.stream, r.rows_written) for r in outcome.results if r.rows_written]
+        if not outcome.ok:
+            console.print(f"run {outcome.run_id}: [red]failed[/red] {outcome.error} (retrying)")
+        elif moved:
+            console.print(f"run {outcome.run_id}: " + ", ".join(f"{name} {n:,}" for name, n in moved))
+
+    result = follow(settings, selected, on_round=on_round)
+    console.print(
+        f"stopped by {result.stopped_by or 'the end'} after {result.rounds:,} round(s):"
+        f" moved {result.changes:,} rows, {result.failed_rounds:,} failed round(s)"
+    )
+    return 1 if result.failed_rounds and result.last_error and not result.changes else 0
 
 
 def reconcile(settings: Settings) -> int:

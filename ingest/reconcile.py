@@ -194,8 +194,10 @@ def reconcile_mongo(pg: psycopg.Connection[Any], settings: Settings, stream: Str
     try:
         coll = client[settings.mongo_database].get_collection(stream.source, codec_options=RAW)
         if mark is not None:
-            out.pending = coll.count_documents({"_id": {"$gt": ObjectId(mark)}})
-            for raw in coll.find({"_id": {"$lte": ObjectId(mark)}}):
+            # a change log (cdc): every document now against the current state; append: up to the mark
+            upto = {} if stream.cdc else {"_id": {"$lte": ObjectId(mark)}}
+            out.pending = 0 if stream.cdc else coll.count_documents({"_id": {"$gt": ObjectId(mark)}})
+            for raw in coll.find(upto):
                 doc = bson.decode(raw.raw, codec_options=DECODE)
                 if check_document(stream, doc, len(raw.raw))[0] is not None:
                     continue

@@ -105,6 +105,26 @@ def export_catalog(
     raise typer.Exit(main(load_settings(), out, fields.split(",")))
 
 
+@app.command(rich_help_panel="Sources")
+def simulate(
+    seed: Annotated[
+        int, typer.Option("--seed", help="Same seed and starting state, same transactions.")
+    ] = 42,
+    rate: Annotated[
+        float, typer.Option("--rate", help="Transactions per second (0: as fast as possible).")
+    ] = 10.0,
+    count: Annotated[int | None, typer.Option("--count", help="Stop after this many transactions.")] = None,
+    duration: Annotated[
+        float | None, typer.Option("--duration", help="Stop after this many seconds.")
+    ] = None,
+) -> None:
+    """Run a live shop against the sources: sales that take stock, restocks, corrections, refunds,
+    customer moves, catalog edits and removals; print what was committed per kind."""
+    from softcart.simulate.cli import main
+
+    raise typer.Exit(main(load_settings(), seed=seed, rate=rate, count=count, duration=duration))
+
+
 # --- pipeline ------------------------------------------------------------------------------------
 
 
@@ -114,10 +134,26 @@ def ingest(
         list[str] | None, typer.Option("--stream", "-s", help="Only these streams (repeatable).")
     ] = None,
     full_refresh: Annotated[
-        bool, typer.Option("--full-refresh", help="Rebuild the streams from scratch.")
+        bool, typer.Option("--full-refresh", help="Rebuild the streams from scratch (a new snapshot).")
+    ] = False,
+    follow: Annotated[
+        bool,
+        typer.Option(
+            "--follow", help="Keep streaming changes until Ctrl-C / SIGTERM (a clean stop after a commit)."
+        ),
     ] = False,
 ) -> None:
-    """Land MySQL and MongoDB (and registered files) into PostgreSQL `raw`, incrementally."""
+    """Land MySQL and MongoDB (and registered files) into PostgreSQL `raw`: catch up and stop, or
+    --follow. MySQL streams capture every insert, update and delete from the binlog."""
+    if follow and full_refresh:
+        typer.echo(
+            "error: --follow and --full-refresh do not go together (refresh first, then follow)", err=True
+        )
+        raise typer.Exit(2)
+    if follow:
+        from ingest.cli import follow_main
+
+        raise typer.Exit(follow_main(load_settings(), streams=stream or []))
     from ingest.cli import main
 
     raise typer.Exit(main(load_settings(), streams=stream or [], full_refresh=full_refresh))

@@ -23,7 +23,7 @@
     column) pairs, e.g. the sales of a customer who moved, as a full rebuild would join them), and
     the unresolved facts' keys. An updated sale's fact is recomputed (delete+insert on sale_key), a
     moved or deleted key's fact is removed before the build (fct_sales_remove_deleted, a pre-hook).
-    The staging view is read by key, which PostgreSQL pushes into its window
+    The staging view is read by key through the change log's (key, _softcart_seq) index
     (macros/change_log.sql): the build reads what changed, not the whole log.
 -#}
 {% macro fct_sales_source_rows(
@@ -58,7 +58,7 @@
         from {{ this }}
         where
             source_system = '{{ source_system }}'
-            and ({% for column in repairable %}{{ column }} = -1{% if not loop.last %} or {% endif %}{% endfor %})
+            and {{ fct_sales_unresolved(repairable) }}
             {%- endif %}
     )
         {%- else %}
@@ -74,13 +74,18 @@
             from {{ this }}
             where
                 source_system = '{{ source_system }}'
-                and ({% for column in repairable %}{{ column }} = -1{% if not loop.last %} or {% endif %}{% endfor %})
+                and {{ fct_sales_unresolved(repairable) }}
         )
         {%- endif %}
         {%- endif %}
     {%- else -%}
     select * from {{ relation }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- A fact still pointing at the unknown member -1 for one of the `repairable` key columns. -#}
+{% macro fct_sales_unresolved(repairable) -%}
+    ({% for column in repairable %}{{ column }} = -1{% if not loop.last %} or {% endif %}{% endfor %})
 {%- endmacro %}
 
 {#-

@@ -139,7 +139,13 @@ def _consume(out: queue.Queue[Any]) -> Iterator[list[RawBSONDocument]]:
 def run_mongo_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> None:
     """Documents with ``_id`` above the mark, in the server's natural order (no sort: SecantusDB and
     MongoDB without a covering plan pay for one); the new mark is the largest ``_id`` read, and it
-    commits with the documents."""
+    commits with the documents. A ``mode: cdc`` stream reads the change stream instead
+    (ingest/sources/mongo_cdc.py)."""
+    if stream.cdc:
+        from ingest.sources.mongo_cdc import run_mongo_cdc_stream
+
+        run_mongo_cdc_stream(ctx, stream, result)
+        return
     settings = ctx.settings
     client = mongo_client(ctx)
     where = f"MongoDB {settings.mongo.redacted} {settings.mongo_database}.{stream.source}"
@@ -206,10 +212,7 @@ def _copy_documents(
     run_id = str(ctx.run_id)
     rejects: list[Reject] = []
     checks = fast_checks(stream)
-    encode = json.JSONEncoder(
-        default=json_default, ensure_ascii=False, allow_nan=False, separators=(",", ":"), check_circular=False
-    ).encode
-    max_bytes = stream.max_document_bytes
+    encode = json_encoder()
     top: ObjectId | None = None
     out: queue.Queue[Any] = queue.Queue(maxsize=4)
     reader = threading.Thread(target=_batches, args=(cursor, 2000, out), daemon=True)
@@ -221,40 +224,13 @@ def _copy_documents(
                 data = raw.raw
                 doc = bson.decode(data, codec_options=DECODE)
                 oid = doc.get("_id")
-                key = str(oid)
                 if type(oid) is ObjectId and (top is None or oid > top):
                     top = oid
-                reason = None
-                if len(data) > max_bytes:
-                    reason = f"document is {len(data):,} bytes, more than max_document_bytes {max_bytes:,}"
-                    rejects.append(
-                        Reject(key, reason, {"_id": key, "bytes": len(data), "keys": list(doc)[:50]})
-                    )
+                row, reject = document_row(stream, checks, encode, extracted, doc, len(data))
+                if reject is not None:
+                    rejects.append(reject)
                     continue
-                for field, expected, types, limit in checks:
-                    v = doc.get(field)
-                    if v is None:
-                        continue
-                    if (
-                        type(v) is bool
-                        or not isinstance(v, types)
-                        or (limit is not None and not -limit <= cast(int, v) < limit)
-                        or (type(v) is float and not math.isfinite(v))
-                    ):
-                        reason = f"{field}: {type_error(expected, v)}"
-                        break
-                if reason is None:
-                    try:
-                        text = encode(doc)
-                    except ValueError:
-                        reason = "document holds a NaN or infinite number"
-                    else:
-                        if "\\u0000" in text:
-                            reason = "document holds a NUL character"
-                if reason is not None:
-                    rejects.append(Reject(key, reason, safe_payload(doc)))
-                    continue
-                cp.write_row((key, text, *[_scalar(doc.get(n)) for n in extracted], run_id))
+                cp.write_row((*row, run_id))
                 result.rows_written += 1
             ctx.progress(None, len(batch))
             if first:
@@ -262,6 +238,47 @@ def _copy_documents(
                 crash_point(ctx.settings, "extract")
     reader.join()
     return rejects, top
+
+
+def json_encoder() -> Any:
+    return json.JSONEncoder(
+        default=json_default, ensure_ascii=False, allow_nan=False, separators=(",", ":"), check_circular=False
+    ).encode
+
+
+def document_row(
+    stream: Stream,
+    checks: list[tuple[str, str, tuple[type, ...], int | None]],
+    encode: Any,
+    extracted: list[str],
+    doc: dict[str, Any],
+    size: int,
+) -> tuple[tuple[Any, ...], Reject | None]:
+    """The raw row of a document (``_id``, document JSON, the extracted fields), or why it cannot
+    be landed (a reject)."""
+    key = str(doc.get("_id"))
+    max_bytes = stream.max_document_bytes
+    if size > max_bytes:
+        reason = f"document is {size:,} bytes, more than max_document_bytes {max_bytes:,}"
+        return (), Reject(key, reason, {"_id": key, "bytes": size, "keys": list(doc)[:50]})
+    for field, expected, types, limit in checks:
+        v = doc.get(field)
+        if v is None:
+            continue
+        if (
+            type(v) is bool
+            or not isinstance(v, types)
+            or (limit is not None and not -limit <= cast(int, v) < limit)
+            or (type(v) is float and not math.isfinite(v))
+        ):
+            return (), Reject(key, f"{field}: {type_error(expected, v)}", safe_payload(doc))
+    try:
+        text = encode(doc)
+    except ValueError:
+        return (), Reject(key, "document holds a NaN or infinite number", safe_payload(doc))
+    if "\\u0000" in text:
+        return (), Reject(key, "document holds a NUL character", safe_payload(doc))
+    return (key, text, *[_scalar(doc.get(n)) for n in extracted]), None
 
 
 def safe_payload(value: Any) -> Any:

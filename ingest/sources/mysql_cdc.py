@@ -40,6 +40,7 @@ from ingest.sources.mysql import (
     Plan,
     _seed,
     copy_expr,
+    loopback,
     make_plan,
     marker_expr,
     mysql_connect,
@@ -419,6 +420,7 @@ def _events(
             "port": login.port,
             "user": login.user,
             "password": login.password,
+            "ssl_disabled": loopback(login.host),
         },
         # a replica id of its own: two dump connections with one id cut each other off
         server_id=1_000_000 + (os.getpid() * 1000 + random.randrange(1000)) % 1_000_000_000,  # noqa: S311

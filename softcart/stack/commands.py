@@ -204,15 +204,27 @@ def _last_runs(settings: Settings, n: int) -> list[dict[str, Any]]:
         return []
 
 
+def _stream_lag(settings: Settings) -> list[dict[str, Any]]:
+    """Each change stream's lag behind its source's log (ingest.follow.stream_lag), [] when unknown."""
+    try:
+        from dataclasses import asdict
+
+        from ingest.follow import stream_lag
+
+        return [asdict(lag) for lag in stream_lag(settings)]
+    except Exception:  # the warehouse or a source may be down: status still reports services
+        return []
+
+
 def status(settings: Settings, as_json: bool = False, runs: int = 5) -> int:
     services = service_status(settings)
-    last = (
-        _last_runs(settings, runs)
-        if any(s["answers"] for s in services if s["service"] == "postgres")
-        else []
-    )
+    warehouse_up = any(s["answers"] for s in services if s["service"] == "postgres")
+    last = _last_runs(settings, runs) if warehouse_up else []
+    lag = _stream_lag(settings) if warehouse_up else []
     if as_json:
-        print(json.dumps({"services": services, "ingest_runs": last}, default=str, indent=2))
+        print(
+            json.dumps({"services": services, "ingest_runs": last, "stream_lag": lag}, default=str, indent=2)
+        )
     else:
         out = Console()
         table = Table(title="services")
@@ -243,4 +255,26 @@ def status(settings: Settings, as_json: bool = False, runs: int = 5) -> int:
                     str(r.get("error") or ""),
                 )
             out.print(rt)
+        if lag:
+            lt = Table(title="change streams: lag behind the binlog")
+            for col in (
+                "stream",
+                "position",
+                "binlog end",
+                "bytes behind",
+                "newest change (UTC)",
+                "s behind",
+            ):
+                lt.add_column(col, overflow="fold")
+            for g in lag:
+                behind = g["bytes_behind"]
+                lt.add_row(
+                    g["stream"],
+                    str(g["position"] or "-"),
+                    str(g["source_end"] or "-"),
+                    "-" if behind is None else f"{behind:,}",
+                    str(g["last_change_at"] or "-")[:19],
+                    "-" if g["seconds_behind"] is None else f"{g['seconds_behind']:.1f}",
+                )
+            out.print(lt)
     return 0 if all(s["answers"] for s in services) else 1

@@ -45,10 +45,14 @@ CREATE TABLE raw.mysql_sales__inventory (
 
 -- document: JSON text (jsonb in PostgreSQL; read with JSON_VALUE, Db2 11.1.4.4+)
 CREATE TABLE raw.mongo_catalog__electronics (
-    "_id" VARCHAR(64) NOT NULL PRIMARY KEY,
+    "_id" VARCHAR(64),
     document CLOB(1M),
     type VARCHAR(200),
     model VARCHAR(200),
+    "_softcart_op" CHAR(1) NOT NULL,
+    "_softcart_seq" BIGINT NOT NULL PRIMARY KEY,
+    "_softcart_source_pos" VARCHAR(512),
+    "_softcart_committed_at" TIMESTAMP,
     "_softcart_run_id" BIGINT,
     "_softcart_loaded_at" TIMESTAMP
 );

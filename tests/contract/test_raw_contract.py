@@ -51,7 +51,7 @@ def test_db2_raw_ddl_maps_types_keys_and_quoting(streams: list[Stream]) -> None:
         '    "_softcart_run_id" BIGINT,',
         '    "_softcart_loaded_at" TIMESTAMP',
     ]
-    assert '    "_id" VARCHAR(64) NOT NULL PRIMARY KEY,\n    document CLOB(1M),' in ddl
+    assert '    "_id" VARCHAR(64),\n    document CLOB(1M),' in ddl
     assert '    "date" DATE,' in ddl and '    "_line" INTEGER NOT NULL PRIMARY KEY,' in ddl
 
 

@@ -189,3 +189,34 @@ def test_a_column_added_mid_stream_is_picked_up(isolated: Settings) -> None:
     )
     assert got == [(2, "shop", "u"), (6, "web", "c")]
     assert reconcile(isolated) == 0
+
+
+CATALOG = "mongo_catalog__electronics"
+
+
+def test_catalog_edits_and_removals_reach_the_change_log(isolated: Settings) -> None:
+    from ingest_helpers import mongo_collection
+
+    coll = mongo_collection(isolated)
+    coll.insert_many(
+        [{"type": "laptop", "model": f"l{i}", "product_id": i} for i in range(10)]
+        + [{"type": "smart phone", "model": f"p{i}", "product_id": 100 + i} for i in range(6)]
+    )
+    assert ingest(isolated, CATALOG) == 0
+    assert last_stream_run(isolated, CATALOG)["rows_written"] == 16
+    # the case: the laptops renamed, the phones deleted; a replace and a new document
+    coll.update_many({"type": "laptop"}, {"$set": {"model": "renamed"}})
+    coll.delete_many({"type": "smart phone"})
+    coll.replace_one({"product_id": 3}, {"type": "laptop", "model": "replaced", "product_id": 3})
+    coll.insert_one({"type": "television", "model": "tv", "product_id": 500})
+    assert ingest(isolated, CATALOG) == 0
+    run = last_stream_run(isolated, CATALOG)
+    assert (run["rows_read"], run["rows_written"]) == (18, 18)
+    [stream] = select_streams(load_streams(isolated), [CATALOG])
+    got = pg_all(
+        isolated, f"select model, count(*) from {current_state(stream).as_string(None)} group by 1 order by 1"
+    )
+    assert got == [("renamed", 9), ("replaced", 1), ("tv", 1)]
+    assert reconcile(isolated) == 0
+    assert ingest(isolated, CATALOG) == 0
+    assert last_stream_run(isolated, CATALOG)["status"] == "unchanged"

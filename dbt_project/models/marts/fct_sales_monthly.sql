@@ -12,7 +12,9 @@
 -- report (sums, counts, averages) derives from a few thousand rows instead of every sale line.
 -- Incremental: the months that hold a sale fct_sales (re)wrote since this table's last build are
 -- recomputed whole from fct_sales (delete+insert on month_key), so a replaced or repaired fact is
--- counted once. A build adding 1 % new sales of the latest days touches one or two months.
+-- counted once; the months of OLTP sales refunded, moved or re-dated since (the change log's
+-- before-images) are recomputed too. A build adding 1 % new sales of the latest days touches one
+-- or two months.
 -- month_key = yyyymm of the sale's day; -1 for sales without a date.
 
 -- fct_sales is read in two places without an import CTE: PostgreSQL would materialize a CTE read
@@ -29,6 +31,23 @@ touched_months as (
     where dbt_updated_at > (
         select coalesce(max(dbt_updated_at), cast('1900-01-01 00:00:00' as timestamp))
         from {{ this }}
+    )
+    union
+    -- the months an OLTP sale changed since left or lost a fact (a refund, a moved key, a changed
+    -- date): every version's day of the sales whose change landed after this table's last build
+    -- (the raw change log keeps the before-images)
+    select distinct
+        {{ month_key('coalesce(' ~ date_key('cast(versions."timestamp" as date)') ~ ', -1)') }} as month_key
+    from {{ source('mysql_sales', 'sales_data') }} as versions
+    where versions.rowid in (
+        select changed.rowid
+        from {{ source('mysql_sales', 'sales_data') }} as changed
+        where
+            changed."_softcart_op" in ('u', 'd')
+            and cast(changed."_softcart_loaded_at" as timestamp) > (
+                select coalesce(max(dbt_updated_at), cast('1900-01-01 00:00:00' as timestamp))
+                from {{ this }}
+            )
     )
 ),
 

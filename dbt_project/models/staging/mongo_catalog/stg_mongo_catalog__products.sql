@@ -2,9 +2,10 @@
 -- A product is identified by its `product_id` when the document carries one (generated catalog),
 -- else by the document's `_id` (the course's catalog.json has no product_id). Duplicates of a
 -- product (the same product_id in several documents) are removed deterministically: the latest
--- landing wins, then the highest `_id`.
+-- landing wins, then the highest `_id`. Raw is a change log (ingest `mode: cdc`): each document's
+-- latest change, documents deleted at the source left out.
 with source as (
-    select * from {{ source('mongo_catalog', 'electronics') }}
+    {{ change_log_current_state(source('mongo_catalog', 'electronics'), '"_id"') }}
 ),
 
 fields as (

@@ -1,0 +1,244 @@
+"""Benchmark: change data capture (MySQL binlog -> the raw change log), on the project's stack.
+
+    SOFTCART_DATA_DIR=... SOFTCART_MYSQL_PORT=... SOFTCART_POSTGRES_PORT=... SOFTCART_MONGO_PORT=... \\
+        .venv/bin/python bench/bench_cdc.py [--rows 200000] [--big 100000] [--repeat 3] \\
+        [--rate 500] [--seconds 20]
+
+Uses databases ``bench_cdc`` on the servers the settings name (created if missing). Measures, each
+``--repeat`` times (median, min-max):
+
+* the batch re-scan: ``--full-refresh`` of ``sales_data`` (a new snapshot: what a batch load
+  needs to see updates and deletes), whole table;
+* a CDC catch-up after 1 % of the table changed (updates, deletes, inserts), and its ratio to
+  the re-scan (goal: under 10 %);
+* throughput: one transaction updating ``--big`` rows, captured: row changes per second into
+  raw (goal: 10,000/s), and the library's share (the same binlog only decoded, nothing written);
+* commit-to-raw latency under load: ``softcart ingest --follow`` running while a writer commits
+  ``--rate`` single-sale transactions per second for ``--seconds``; a poller sees each sale land
+  in raw (p50/p99; goal: p99 under 2 s at 500 transactions/s).
+
+Nothing is asserted: it prints the numbers beside the goals of issue 13. Run by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from ingest.config import load_streams, select_streams
+from ingest.runner import run_ingest
+from softcart.core.settings import Settings, load_settings
+
+sys.path.insert(0, os.path.dirname(__file__))
+from bench_ingest import my, pg  # noqa: E402 (the same connections as the ingest benchmark)
+
+DB = "bench_cdc"
+STREAM = "mysql_sales__sales_data"
+
+
+def bench_settings() -> Settings:
+    env = dict(os.environ)
+    for name in ("MYSQL", "POSTGRES", "MONGO"):
+        env[f"SOFTCART_{name}_DATABASE"] = DB
+    return load_settings(env)
+
+
+def fill(settings: Settings, rows: int) -> None:
+    with my(settings).cursor() as cur:
+        cur.execute("TRUNCATE sales_data")
+        cur.execute(
+            "INSERT INTO sales_data (rowid, product_id, customer_id, price, quantity, `timestamp`)"
+            " SELECT seq, seq % 5000 + 1, seq % 1000 + 1, (seq * 37) % 3500 + 0.25, seq % 5 + 1,"
+            f" TIMESTAMP('2019-01-01') + INTERVAL (seq * 7) SECOND FROM seq_1_to_{rows}"
+        )
+
+
+def timed_run(settings: Settings, full_refresh: bool) -> tuple[float, int]:
+    streams = select_streams(load_streams(settings), [STREAM])
+    started = time.perf_counter()
+    outcome = run_ingest(settings, streams, full_refresh)
+    seconds = time.perf_counter() - started
+    if not outcome.ok:
+        raise SystemExit(f"ingest failed: {outcome.error}")
+    return seconds, sum(r.rows_written for r in outcome.results)
+
+
+def change_one_percent(settings: Settings, rows: int, round_: int) -> int:
+    n = max(1, rows // 100)
+    with my(settings).cursor() as cur:
+        top = rows * 10 + round_ * n
+        changed = cur.execute(
+            f"UPDATE sales_data SET quantity = quantity + 1 WHERE rowid % 200 = {round_} LIMIT {n // 2}"
+        )
+        changed += cur.execute(f"DELETE FROM sales_data WHERE rowid % 200 = {100 + round_} LIMIT {n // 4}")
+        changed += cur.execute(
+            "INSERT INTO sales_data (rowid, product_id, customer_id, price, quantity, `timestamp`)"
+            f" SELECT {top} + seq, 1, 1, 1.00, 1, NOW() FROM seq_1_to_{n - n // 2 - n // 4}"
+        )
+    return int(changed)
+
+
+def decode_only(settings: Settings, start: str, end: str) -> tuple[float, int]:
+    """The library alone: decode the binlog between two positions, write nothing."""
+    from ingest.credentials import mysql_reader_login
+    from ingest.sources.mysql_cdc import Position, _events
+
+    login = mysql_reader_login(settings)
+    stream = select_streams(load_streams(settings), [STREAM])[0]
+    started = time.perf_counter()
+    rows = sum(
+        len(r)
+        for _, r, _, b in _events(login, stream, Position.parse(start), Position.parse(end))
+        if b is None
+    )
+    return time.perf_counter() - started, rows
+
+
+def master(settings: Settings) -> str:
+    with my(settings).cursor() as cur:
+        cur.execute("SHOW MASTER STATUS")
+        row = cur.fetchone()
+    return f"{row[0]}:{row[1]}"  # type: ignore[index]
+
+
+def stream_mark(settings: Settings) -> str:
+    with pg(settings) as conn:
+        row = conn.execute(
+            "select mark from softcart_meta.ingest_state where stream = %s", (STREAM,)
+        ).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def latency(settings: Settings, rate: float, seconds: float) -> list[float]:
+    """p50/p99 material: seconds from each sale's commit to its row being visible in raw."""
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "softcart.cli", "ingest", "--follow", "-s", STREAM],
+        env=settings.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    time.sleep(3)
+    committed: dict[int, float] = {}
+    seen: dict[int, float] = {}
+    done = threading.Event()
+
+    def writer() -> None:
+        conn = my(settings)
+        start = time.monotonic()
+        i = 0
+        with conn.cursor() as cur:
+            while time.monotonic() - start < seconds:
+                cur.execute(
+                    "INSERT INTO sales_data (product_id, customer_id, price, quantity, `timestamp`)"
+                    " VALUES (1, 1, 1.00, 1, NOW())"
+                )
+                committed[cur.lastrowid] = time.monotonic()
+                i += 1
+                pause = start + i / rate - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+        done.set()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    with pg(settings) as conn:
+        floor = 0
+        deadline = None
+        while True:
+            top = conn.execute(
+                "select max(rowid) from raw.mysql_sales__sales_data where _softcart_op = 'c'"
+            ).fetchone()[0]  # type: ignore[index]
+            now = time.monotonic()
+            if top is not None and top > floor:
+                for key in [k for k in committed if floor < k <= top and k not in seen]:
+                    seen[key] = now
+                floor = top
+            if done.is_set():
+                deadline = deadline or now + 30
+                if len(seen) >= len(committed) or now > deadline:
+                    break
+            time.sleep(0.01)
+    thread.join()
+    follower.terminate()
+    follower.wait(60)
+    return [seen[k] - committed[k] for k in committed if k in seen]
+
+
+def summary(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+
+
+def repeat(n: int, once: Callable[[int], Any]) -> list[Any]:
+    return [once(i) for i in range(n)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--big", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rate", type=float, default=500.0)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    args = parser.parse_args()
+    settings = bench_settings()
+    from softcart.stack import provision
+
+    provision(settings)
+    console = Console()
+    fill(settings, args.rows)
+    timed_run(settings, True)
+
+    rescans, catchups, ratios = [], [], []
+    for i in range(args.repeat):
+        rescan, _ = timed_run(settings, True)
+        changed = change_one_percent(settings, args.rows, i)
+        catchup, landed = timed_run(settings, False)
+        assert landed == changed, (landed, changed)
+        rescans.append(rescan)
+        catchups.append(catchup)
+        ratios.append(100 * catchup / rescan)
+
+    rates, decode_rates = [], []
+    for _ in range(args.repeat):
+        start = stream_mark(settings)
+        with my(settings).cursor() as cur:
+            cur.execute(f"UPDATE sales_data SET quantity = quantity + 1 WHERE rowid <= {args.big}")
+        end = master(settings)
+        seconds, landed = timed_run(settings, False)
+        rates.append(landed / seconds)
+        d_seconds, decoded = decode_only(settings, start, end)
+        decode_rates.append(decoded / d_seconds)
+
+    lat = latency(settings, args.rate, args.seconds)
+    lat.sort()
+    p50 = lat[len(lat) // 2] if lat else float("nan")
+    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else float("nan")
+
+    table = Table(title=f"CDC, sales_data of {args.rows:,} rows, median of {args.repeat} (min-max)")
+    for col in ("measure", "value", "goal (issue 13)"):
+        table.add_column(col)
+    table.add_row("batch re-scan (--full-refresh), s", summary(rescans), "")
+    table.add_row(f"CDC catch-up after 1 % changed ({args.rows // 100:,} changes), s", summary(catchups), "")
+    table.add_row("catch-up / re-scan, %", summary(ratios), "< 10 %")
+    table.add_row(f"row changes/s captured (one {args.big:,}-row transaction)", summary(rates), ">= 10,000")
+    table.add_row("of which the library decoding alone, changes/s", summary(decode_rates), "")
+    table.add_row(
+        f"commit-to-raw latency at {args.rate:g} tx/s for {args.seconds:g} s: p50 / p99, s",
+        f"{p50:.2f} / {p99:.2f} ({len(lat):,} sales)",
+        "p99 < 2 s at 500 tx/s",
+    )
+    console.print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

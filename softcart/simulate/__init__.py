@@ -1,0 +1,1 @@
+"""``softcart simulate``: a live shop's workload against the sources (docs/ingestion.md)."""
