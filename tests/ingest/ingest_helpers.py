@@ -87,15 +87,9 @@ def mongo_collection(settings: Settings) -> Any:
 
 
 def pg(settings: Settings) -> psycopg.Connection[Any]:
-    url = settings.postgres
-    return psycopg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.user,
-        password=url.password,
-        dbname=url.database,
-        autocommit=True,
-    )
+    from softcart.core.connections import postgres_connect
+
+    return postgres_connect(settings, "softcart-tests", autocommit=True)
 
 
 def pg_all(settings: Settings, query: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
