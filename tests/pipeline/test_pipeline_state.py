@@ -43,6 +43,7 @@ def own_stack(tmp_path: Path) -> Iterator[Settings]:
             assert probe.connect_ex(("127.0.0.1", port + offset)) != 0, f"port {port + offset} is taken"
         env[f"SOFTCART_{name}_PORT"] = str(port + offset)
     env["SOFTCART_DATA_DIR"] = str(tmp_path / "data")
+    env["SOFTCART_SUPERSET_ENABLED"] = "0"  # as the suite's stack (tests/conftest.py): no BI server
     settings = load_settings(env)
     yield settings
     softcart(settings, "down", "--purge")
