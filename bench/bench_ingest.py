@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -453,7 +454,7 @@ def main() -> int:
         methods += peer_methods(settings)
     seconds, memory = rounds(args.rounds, [(m.key, step(m)) for m in methods])
     verified = {m.key: verify(settings, m.table, expected) for m in methods}
-    copy_file.unlink(missing_ok=True)
+    shutil.rmtree(work, ignore_errors=True)  # the bound's file and scripts
 
     bounds = [m for m in methods if m.bound]
     best = min(bounds, key=lambda m: seconds[m.key].median) if bounds else None
