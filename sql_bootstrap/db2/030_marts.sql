@@ -89,3 +89,27 @@ CREATE TABLE marts.fct_sales_monthly (
     dbt_run_id VARCHAR(64),
     PRIMARY KEY (month_key, country_key, category_key)
 );
+
+-- Type 2 histories built from the change logs (ingest `mode: cdc`): one row per version.
+CREATE TABLE marts.inventory_history (
+    product_id BIGINT NOT NULL,
+    change_seq BIGINT NOT NULL PRIMARY KEY,
+    on_hand INTEGER,
+    reorder_level INTEGER,
+    valid_from TIMESTAMP NOT NULL,
+    valid_to TIMESTAMP,
+    is_current INTEGER,
+    dbt_updated_at TIMESTAMP,
+    dbt_run_id VARCHAR(64)
+);
+
+CREATE TABLE marts.customers_history (
+    customer_id BIGINT NOT NULL,
+    change_seq BIGINT NOT NULL PRIMARY KEY,
+    country_name VARCHAR(100),
+    valid_from TIMESTAMP NOT NULL,
+    valid_to TIMESTAMP,
+    is_current INTEGER,
+    dbt_updated_at TIMESTAMP,
+    dbt_run_id VARCHAR(64)
+);

@@ -141,7 +141,7 @@ def test_db2_bootstrap_ddl_parses_and_mqt_is_deferred() -> None:
         for line in path.read_text().splitlines()
         if line.strip().startswith("identifier:")
     ]
-    assert len(identifiers) == 9
+    assert len(identifiers) == 10  # ingest/streams.yml: one raw table per stream
     for identifier in identifiers:
         assert f"CREATE TABLE raw.{identifier} (" in raw
 
