@@ -496,10 +496,18 @@ def _diff_relation(
         base.note = "no key (no primary key or unique test): row counts only"
         return base
 
-    equal = sql.SQL(" = ") if key_not_null else sql.SQL(" is not distinct from ")
-    join = sql.SQL(" and ").join(
-        sql.Composed([sql.Identifier("p", k), equal, sql.Identifier("c", k)]) for k in key
-    )
+    if key_not_null:
+        join: sql.Composable = sql.SQL(" and ").join(
+            sql.Composed([sql.Identifier("p", k), sql.SQL(" = "), sql.Identifier("c", k)]) for k in key
+        )
+        key_column: sql.Composable = sql.SQL("")
+    else:
+        # a key with NULLs: matched on the text of the key's row (a NULL and '' differ there), since a
+        # full join needs an equality PostgreSQL can hash or merge (`is not distinct from` is neither)
+        key_column = sql.SQL(", cast(row({}) as text) as softcart_ci_key").format(
+            sql.SQL(", ").join(sql.Identifier(k) for k in key)
+        )
+        join = sql.SQL("p.softcart_ci_key = c.softcart_ci_key")
 
     def differs(column: str) -> sql.Composable:
         p, c = sql.Identifier("p", column), sql.Identifier("c", column)
@@ -516,9 +524,9 @@ def _diff_relation(
         *(sql.SQL("count(*) filter (where {} and {})").format(both, differs(col)) for col in compared),
     ]
     source = sql.SQL(
-        "(select *, true as softcart_ci_present from {p}) as p"
-        " full outer join (select *, true as softcart_ci_present from {c}) as c on {join}"
-    ).format(p=sql.Identifier(*prod), c=sql.Identifier(*ci), join=join)
+        "(select *, true as softcart_ci_present{k} from {p}) as p"
+        " full outer join (select *, true as softcart_ci_present{k} from {c}) as c on {join}"
+    ).format(p=sql.Identifier(*prod), c=sql.Identifier(*ci), join=join, k=key_column)
     row = conn.execute(sql.SQL("select {} from {}").format(sql.SQL(", ").join(counts), source)).fetchone()
     base.rows_production, base.rows_ci, base.keys_added, base.keys_removed = row[:4]
     key_sql = sql.SQL(", ").join(

@@ -22,6 +22,7 @@ from ingest_helpers import (
 from ingest.cli import reconcile
 from ingest.config import load_streams, select_streams
 from ingest.warehouse import current_state
+from softcart.core.connections import mysql_admin_connect
 from softcart.core.settings import Settings
 
 SALES = "mysql_sales__sales_data"
@@ -153,10 +154,14 @@ def test_purged_binlog_stops_with_the_resnapshot_command(
     assert ingest(isolated, SALES) == 0
     # a position in a binlog file the server no longer has (what PURGE BINARY LOGS leaves behind;
     # purging the shared test server's binlog would break the other tests' streams)
-    with mysql(isolated).cursor() as cur:
-        cur.execute("SHOW BINARY LOGS")
-        gone = "mysql-bin.000000"
-        assert gone not in {r[0] for r in cur.fetchall()}
+    admin = mysql_admin_connect(isolated)  # SHOW BINARY LOGS: BINLOG MONITOR, not the load account's
+    try:
+        with admin.cursor() as cur:
+            cur.execute("SHOW BINARY LOGS")
+            gone = "mysql-bin.000000"
+            assert gone not in {r[0] for r in cur.fetchall()}
+    finally:
+        admin.close()
     pg_all(
         isolated,
         "update softcart_meta.ingest_state set mark = %s where stream = %s returning 1",

@@ -317,7 +317,12 @@ def test_one_load_at_a_time_and_a_killed_loads_leftovers_go(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = %s ORDER BY 1",
                 (mysql_database(isolated),),
             )
-            assert [r[0] for r in cur.fetchall()] == ["customers", "sales_data", "softcart_loads"]
+            assert [r[0] for r in cur.fetchall()] == [
+                "customers",
+                "inventory",
+                "sales_data",
+                "softcart_loads",
+            ]
     finally:
         conn.close()
     client = mongo_client(isolated)

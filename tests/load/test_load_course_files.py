@@ -140,7 +140,7 @@ def test_replace_empties_the_sources_and_restarts_rowids(
         collection.database.client.close()
     # no staging table left behind; softcart_loads records the three loads, the last one replacing
     tables = sorted(r[0] for r in mysql_rows(isolated, "SHOW TABLES"))
-    assert tables == ["customers", "sales_data", "softcart_loads"]
+    assert tables == ["customers", "inventory", "sales_data", "softcart_loads"]
     replaced = mysql_rows(isolated, "SELECT replaced FROM softcart_loads ORDER BY seq")
     assert [r[0] for r in replaced] == [0, 0, 1]
 
