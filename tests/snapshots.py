@@ -18,6 +18,12 @@ AUDIT_COLUMNS = {
     "source_loaded_at",
     "dbt_updated_at",
     "dbt_run_id",
+    # a change's place and time in the source's log (binlog file:pos, commit time), and the history
+    # versions' validity taken from those times: a new server writes the same changes at other ones
+    "_softcart_source_pos",
+    "_softcart_committed_at",
+    "valid_from",
+    "valid_to",
 }
 # the data-health views over the run log (reporting.health_*): they show the runs themselves, so
 # every run changes them; what the warehouse holds is the rest

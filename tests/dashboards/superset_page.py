@@ -45,12 +45,24 @@ class ChartView:
         return lines[-1]  # after the title, and the count of filters applied when there are
 
 
-def login(page: Page, base_url: str, user: str, password: str) -> None:
-    page.goto(f"{base_url}/login/")
-    page.fill("#username", user)
-    page.fill("#password", password)
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/superset/welcome/**")
+def login(page: Page, base_url: str, user: str, password: str, attempts: int = 3) -> None:
+    """Log in through the form. On a loaded machine the form can be posted before the page's
+    scripts settled (Superset answers with the login page again): the form is filled anew, up to
+    ``attempts`` times; a wrong password fails every attempt."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(1, attempts + 1):
+        page.goto(f"{base_url}/login/")
+        page.wait_for_load_state("networkidle")
+        page.fill("#username", user)
+        page.fill("#password", password)
+        page.keyboard.press("Enter")
+        try:
+            page.wait_for_url("**/superset/welcome/**", timeout=60_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == attempts:
+                raise
 
 
 def wait_loaded(page: Page) -> None:

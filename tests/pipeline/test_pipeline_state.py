@@ -133,8 +133,9 @@ def test_a_reload_is_refreshed_by_plain_ingest_and_plain_dbt_then_drift_fails_th
 
 
 def test_a_source_below_its_mark_was_replaced(isolated: Settings) -> None:
-    """Rows removed by other means than softcart (a restore, a truncate and reload): the highest key
-    went below the stream's mark, so the stream is refreshed rather than called unchanged."""
+    """Rows removed by other means than softcart (a restore, a truncate and reload): the change
+    stream sees the TRUNCATE and stops with the command that re-snapshots the stream, rather than
+    calling the stream unchanged; that command then lands exactly the source's rows."""
     settings = isolated
     with mysql_connect(settings) as conn, conn.cursor() as cur:
         for _ in range(5):
@@ -151,8 +152,12 @@ def test_a_source_below_its_mark_was_replaced(isolated: Settings) -> None:
             " VALUES (2, 2, 1.50, 3, '2023-02-03 10:00:00')"
         )
         conn.commit()
-    out = _ok(softcart(settings, "ingest", "-s", "mysql_sales__sales_data"))
-    assert "highest key is below the stream's mark 5" in out
+    stopped = softcart(settings, "ingest", "-s", "mysql_sales__sales_data")
+    assert stopped.returncode == 1
+    assert "was truncated" in stopped.stdout + stopped.stderr
+    assert "softcart ingest -s mysql_sales__sales_data --full-refresh" in stopped.stdout + stopped.stderr
+    assert _count(settings, RAW_SALES) == 5  # nothing of the stopped run was published
+    _ok(softcart(settings, "ingest", "-s", "mysql_sales__sales_data", "--full-refresh"))
     assert _count(settings, RAW_SALES) == 1
     refreshed = _count(
         settings,

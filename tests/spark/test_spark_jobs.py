@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from softcart.core.settings import PROJECT_ROOT, load_settings
+from softcart.lake.export import manifest
 from softcart.lake.export.atomic import write_whole
 from softcart.lake.export.raw_zone import RAW_FILES, read_raw_file
 from softcart.lake.store import Lake
@@ -82,7 +83,11 @@ def test_search_terms_from_the_raw_zone(spark_session: SparkSession, tmp_path: P
         b"\xef\xbb\xbf" + ("day,month,year,searchterm\n" + body).encode()
     )  # BOM, no final newline
     lake = Lake.from_url(str(tmp_path / "lake"))
-    write_whole(lake, "t", "raw/searchterms", read_raw_file(csv_file, RAW_FILES[0]))
+    data = read_raw_file(csv_file, RAW_FILES[0])
+    file_name = write_whole(lake, "t", "raw/searchterms", data)
+    # the export's commit: the manifest names the file (readers read only what it names)
+    table = {"partitions": {"": {"file": file_name, "rows": data.num_rows}}}
+    manifest.write(lake, {"export_id": "t", "tables": {"raw/searchterms": table}})
 
     result = search_terms.run(spark_session, lake, term="gaming laptop", top=3)
 

@@ -62,6 +62,7 @@ def test_external_url_is_honoured(stack: Settings, tmp_path: Path) -> None:
 def test_a_port_taken_by_a_stranger_is_a_clear_error(stack: Settings, tmp_path: Path) -> None:
     env = dict(stack.env)
     env["SOFTCART_DATA_DIR"] = str(tmp_path / "d")
+    env.pop("SOFTCART_SERVERS_DIR", None)  # servers of its own, not the suite's (their sockets answer)
     # the test MongoDB port answers the wire protocol, not MySQL: our MariaDB must refuse to use it
     env["SOFTCART_MYSQL_PORT"] = str(stack.mongo.port)
     clash = load_settings(env)
