@@ -105,8 +105,9 @@ def create_chart(page: Page, base_url: str, dataset_id: int, metric: str, dimens
     popover.locator(".ant-select").click()
     page.locator(".ant-select-item-option", has_text=metric).first.click()
     popover.locator('[data-test="AdhocMetricEdit#save"]').click()
+    popover.wait_for(state="hidden")  # closed before the next popover opens (two are visible else)
     page.get_by_text("Drop columns here or click").first.click()
-    column = page.locator(".ant-popover:visible")
+    column = page.locator(".ant-popover:visible").last
     column.get_by_role("tab", name="Simple").click()
     column.locator(".ant-select").first.click()
     page.locator(".ant-select-item-option:visible", has_text=dimension).first.click()
