@@ -158,9 +158,12 @@ class Method:
     note: str = ""
 
 
-def psql_cmd(settings: Settings, *args: str) -> list[str]:
+def psql_cmd(settings: Settings, *args: str, admin: bool = False) -> list[str]:
+    """psql as the pipeline's account, or (``admin``: a server-side COPY reads a file, which needs
+    pg_read_server_files) as the local server's superuser on its unix socket."""
     u = settings.postgres
-    return ["psql", "-X", "-q", "-h", u.host, "-p", str(u.port), "-U", u.user or "softcart", "-d",
+    host, user = (str(settings.postgres_socket_dir), "postgres") if admin else (u.host, u.user or "softcart")
+    return ["psql", "-X", "-q", "-h", host, "-p", str(u.port), "-U", user, "-d",
             u.database or "", "-v", "ON_ERROR_STOP=1", *args]  # fmt: skip
 
 
@@ -174,37 +177,50 @@ def sql_now(settings: Settings, statement: str) -> None:
 
 
 TARGET = "raw.mysql_sales__sales_data"
-COPY_COLS = ", ".join([*(f'"{c}"' for c in COLUMNS), "_softcart_run_id"])
+# what softcart's snapshot streams into the change log (mysql_cdc.snapshot_query): the columns, the
+# op 'r', the snapshot's binlog position and time, the run id; the identity numbers _softcart_seq
+CHANGE_COLS = ("_softcart_op", "_softcart_source_pos", "_softcart_committed_at")
+COPY_COLS = ", ".join([*(f'"{c}"' for c in (*COLUMNS, *CHANGE_COLS)), "_softcart_run_id"])
+SNAPSHOT_TAIL = "'r', 'mysql-bin.000001:12345', '2026-12-01 00:00:00.000000+00', 1"
+# the raw table's keys (ingest/warehouse.py create_raw_table, a cdc stream), built after the COPY
+KEYS_AFTER = (
+    "alter table {table} add primary key (_softcart_seq);\n"
+    "create index on {table} (rowid, _softcart_seq);\n"
+    "create index on {table} using brin (_softcart_run_id);\n"
+)
 
 
-def bound_methods(settings: Settings, copy_file: Path, work: Path) -> list[Method]:
-    """The bound: the same rows (the COPY text softcart streams, run id included) from a local file
-    into a table of the same definition as the raw table (columns, defaults, primary key, BRIN index),
-    in the ways PostgreSQL offers; the fastest median is the bound."""
+def bound_methods(settings: Settings, copy_file: Path, seq_file: Path, work: Path) -> list[Method]:
+    """The bound: the same rows (the COPY text softcart's snapshot streams, run id included) from a
+    local file into a table of the same definition as the raw change log (columns, defaults, the
+    identity, the primary key, the (key, seq) index, the BRIN index), in the ways PostgreSQL offers;
+    the fastest median is the bound."""
 
     def fresh(name: str, keys: bool) -> Callable[[], None]:
-        like = "including all" if keys else "including defaults"
+        like = "including all" if keys else "including defaults including identity"
         return lambda: sql_now(
             settings,
             f"create schema if not exists bench; drop table if exists bench.{name};"
             + (f" create table bench.{name} (like {TARGET} {like})" if keys else ""),
         )
 
-    def script(
-        name: str, copy: str, settings_sql: str = ""
-    ) -> Callable[[], tuple[list[str], dict[str, str]]]:
+    def script(name: str, copy: str, admin: bool = False) -> Callable[[], tuple[list[str], dict[str, str]]]:
         path = work / f"{name}.sql"
+        table = f"bench.{name}"
         path.write_text(
-            f"{settings_sql}"
-            f"create table bench.{name} (like {TARGET} including defaults);\n"
-            f"{copy.format(table=f'bench.{name}')}\n"
-            f"alter table bench.{name} add primary key (rowid);\n"
-            f"create index on bench.{name} using brin (_softcart_run_id);\n"
+            f"create table {table} (like {TARGET} including defaults including identity);\n"
+            f"{copy.format(table=table)}\n"
+            + KEYS_AFTER.format(table=table)
+            + "select setval(pg_get_serial_sequence('{t}', '_softcart_seq'), max(_softcart_seq)) from {t};\n".format(
+                t=table
+            )
+            + (f"alter table {table} owner to {settings.postgres.user};\n" if admin else "")
         )
-        return lambda: (psql_cmd(settings, "-1", "-f", str(path)), psql_env(settings))
+        return lambda: (psql_cmd(settings, "-1", "-f", str(path), admin=admin), psql_env(settings))
 
     client_copy = f"\\copy {{table}} ({COPY_COLS}) from '{copy_file}' with (freeze)"
     server_copy = f"copy {{table}} ({COPY_COLS}) from '{copy_file}' with (freeze);"
+    seq_copy = f"copy {{table}} ({COPY_COLS}, _softcart_seq) from '{seq_file}' with (freeze);"
     return [
         Method("bound-keys-kept", "psql \\copy into the table with its keys (the old bound)", "bench.bound_keys_kept",
                fresh("bound_keys_kept", keys=True),
@@ -213,11 +229,11 @@ def bound_methods(settings: Settings, copy_file: Path, work: Path) -> list[Metho
         Method("bound-client-freeze", "psql -1: create table, \\copy FREEZE, keys after", "bench.bound_client",
                fresh("bound_client", keys=False), script("bound_client", client_copy), bound=True),
         Method("bound-server-freeze", "psql -1: create table, server-side COPY FREEZE from the file, keys after",
-               "bench.bound_server", fresh("bound_server", keys=False), script("bound_server", server_copy),
+               "bench.bound_server", fresh("bound_server", keys=False), script("bound_server", server_copy, admin=True),
                bound=True),
-        Method("bound-server-freeze-mwm", "the same, maintenance_work_mem 1GB for the key build",
-               "bench.bound_server_mwm", fresh("bound_server_mwm", keys=False),
-               script("bound_server_mwm", server_copy, "set maintenance_work_mem = '1GB';\n"), bound=True),
+        Method("bound-server-seq", "the same, _softcart_seq numbered in the file (no nextval per row)",
+               "bench.bound_server_seq", fresh("bound_server_seq", keys=False), script("bound_server_seq", seq_copy, admin=True),
+               bound=True),
     ]  # fmt: skip
 
 
@@ -431,6 +447,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     work.chmod(0o755)  # the server reads the bound's file itself (server-side COPY)
     copy_file = work / "sales.copy"
+    seq_file = work / "sales-seq.copy"
     u = settings.mysql
     if "full" not in skip:
         # the same COPY text softcart streams, its run id included
@@ -438,16 +455,20 @@ def main() -> int:
             subprocess.run(
                 ["mariadb", "--no-defaults", "--protocol=TCP", "-h", u.host, "-P", str(u.port), "-u", u.user or "root",
                  u.database or "", "--batch", "--raw", "--quick", "--skip-column-names", "-e",
-                 "SELECT rowid, product_id, customer_id, IFNULL(price, '\\\\N'), quantity, IFNULL(`timestamp`, '\\\\N'), 1"
-                 " FROM sales_data"],
+                 "SELECT rowid, product_id, customer_id, IFNULL(price, '\\\\N'), quantity, IFNULL(`timestamp`, '\\\\N'),"
+                 f" {SNAPSHOT_TAIL} FROM sales_data ORDER BY rowid"],
                 stdout=f, check=True, env=dict(os.environ, MYSQL_PWD=u.password or ""),
             )  # fmt: skip
-    if copy_file.exists():
-        copy_file.chmod(0o644)
+        with copy_file.open("rb") as src, seq_file.open("wb") as dst:  # the same rows, numbered
+            for n, line in enumerate(src, 1):
+                dst.write(line[:-1] + b"\t%d\n" % n)
+    for f in (copy_file, seq_file):
+        if f.exists():
+            f.chmod(0o644)
     if "full" not in skip:  # a first softcart run so every round is a full refresh of an existing stream
         run_process(softcart_method(settings).command()[0], dict(settings.env))
 
-    methods = [] if {"bounds", "full"} & skip else bound_methods(settings, copy_file, work)
+    methods = [] if {"bounds", "full"} & skip else bound_methods(settings, copy_file, seq_file, work)
     if "full" not in skip:
         methods.append(softcart_method(settings))
     if args.peers:
