@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -177,11 +178,18 @@ def sql_now(settings: Settings, statement: str) -> None:
 
 
 TARGET = "raw.mysql_sales__sales_data"
-# what softcart's snapshot streams into the change log (mysql_cdc.snapshot_query): the columns, the
-# op 'r', the snapshot's binlog position and time, the run id; the identity numbers _softcart_seq
+# what softcart's snapshot streams into the change log (mysql_cdc.snapshot_query): the columns and the
+# run id per row; the op ('r'), the snapshot's binlog position and time are the same in every row
+# and set as the columns' defaults for the COPY; the identity numbers _softcart_seq
 CHANGE_COLS = ("_softcart_op", "_softcart_source_pos", "_softcart_committed_at")
-COPY_COLS = ", ".join([*(f'"{c}"' for c in (*COLUMNS, *CHANGE_COLS)), "_softcart_run_id"])
-SNAPSHOT_TAIL = "'r', 'mysql-bin.000001:12345', '2026-12-01 00:00:00.000000+00', 1"
+ROW_COLS = ", ".join([*(f'"{c}"' for c in COLUMNS), "_softcart_run_id"])
+CONST_COLS = ", ".join([*(f'"{c}"' for c in (*COLUMNS, *CHANGE_COLS)), "_softcart_run_id"])
+POSITION, AT = "mysql-bin.000001:12345", "2026-12-01 00:00:00.000000+00"
+CONSTANTS = f"r\t{POSITION}\t{AT}\t".encode()
+DEFAULTS = (
+    f"alter table {{table}} alter column _softcart_source_pos set default '{POSITION}',"
+    f" alter column _softcart_committed_at set default '{AT}';"
+)
 # the raw table's keys (ingest/warehouse.py create_raw_table, a cdc stream), built after the COPY
 KEYS_AFTER = (
     "alter table {table} add primary key (_softcart_seq);\n"
@@ -190,50 +198,58 @@ KEYS_AFTER = (
 )
 
 
-def bound_methods(settings: Settings, copy_file: Path, seq_file: Path, work: Path) -> list[Method]:
-    """The bound: the same rows (the COPY text softcart's snapshot streams, run id included) from a
-    local file into a table of the same definition as the raw change log (columns, defaults, the
-    identity, the primary key, the (key, seq) index, the BRIN index), in the ways PostgreSQL offers;
-    the fastest median is the bound."""
+@dataclass(frozen=True)
+class CopyFiles:
+    """The rows of the source as COPY text: ``rows`` (the columns, the run id: what softcart streams),
+    ``constants`` (the op, position and time in every row: what it streamed before), ``numbered``
+    (``rows`` with _softcart_seq at the end)."""
+
+    rows: Path
+    constants: Path
+    numbered: Path
+
+
+def bound_methods(settings: Settings, files: CopyFiles, work: Path) -> list[Method]:
+    """The bound: the same rows from a local file into a table of the same definition as the raw
+    change log (columns, defaults, the identity, the primary key, the (key, seq) index, the BRIN
+    index), in the ways PostgreSQL offers; the fastest median is the bound."""
 
     def fresh(name: str, keys: bool) -> Callable[[], None]:
-        like = "including all" if keys else "including defaults including identity"
         return lambda: sql_now(
             settings,
             f"create schema if not exists bench; drop table if exists bench.{name};"
-            + (f" create table bench.{name} (like {TARGET} {like})" if keys else ""),
+            + (f" create table bench.{name} (like {TARGET} including all)" if keys else ""),
         )
 
-    def script(name: str, copy: str, admin: bool = False) -> Callable[[], tuple[list[str], dict[str, str]]]:
+    def script(name: str, copy: str, defaults: bool) -> Callable[[], tuple[list[str], dict[str, str]]]:
         path = work / f"{name}.sql"
         table = f"bench.{name}"
         path.write_text(
             f"create table {table} (like {TARGET} including defaults including identity);\n"
-            f"{copy.format(table=table)}\n"
+            + (DEFAULTS.format(table=table) + "\n" if defaults else "")
+            + f"{copy.format(table=table)}\n"
             + KEYS_AFTER.format(table=table)
-            + "select setval(pg_get_serial_sequence('{t}', '_softcart_seq'), max(_softcart_seq)) from {t};\n".format(
-                t=table
-            )
-            + (f"alter table {table} owner to {settings.postgres.user};\n" if admin else "")
+            + f"select setval(pg_get_serial_sequence('{table}', '_softcart_seq'), max(_softcart_seq)) from {table};\n"
+            + f"alter table {table} owner to {settings.postgres.user};\n"
         )
-        return lambda: (psql_cmd(settings, "-1", "-f", str(path), admin=admin), psql_env(settings))
+        return lambda: (psql_cmd(settings, "-1", "-f", str(path), admin=True), psql_env(settings))
 
-    client_copy = f"\\copy {{table}} ({COPY_COLS}) from '{copy_file}' with (freeze)"
-    server_copy = f"copy {{table}} ({COPY_COLS}) from '{copy_file}' with (freeze);"
-    seq_copy = f"copy {{table}} ({COPY_COLS}, _softcart_seq) from '{seq_file}' with (freeze);"
+    const_copy = f"copy {{table}} ({CONST_COLS}) from '{files.constants}' with (freeze);"
+    rows_copy = f"copy {{table}} ({ROW_COLS}) from '{files.rows}' with (freeze);"
+    seq_copy = f"copy {{table}} ({ROW_COLS}, _softcart_seq) from '{files.numbered}' with (freeze);"
     return [
-        Method("bound-keys-kept", "psql \\copy into the table with its keys (the old bound)", "bench.bound_keys_kept",
-               fresh("bound_keys_kept", keys=True),
-               lambda: (psql_cmd(settings, "-c", f"\\copy bench.bound_keys_kept ({COPY_COLS}) from '{copy_file}'"),
+        Method("bound-keys-kept", "psql \\copy into the table with its keys, constants per row (the old bound)",
+               "bench.bound_keys_kept", fresh("bound_keys_kept", keys=True),
+               lambda: (psql_cmd(settings, "-c", f"\\copy bench.bound_keys_kept ({CONST_COLS}) from '{files.constants}'"),
                         psql_env(settings)), bound=True),
-        Method("bound-client-freeze", "psql -1: create table, \\copy FREEZE, keys after", "bench.bound_client",
-               fresh("bound_client", keys=False), script("bound_client", client_copy), bound=True),
-        Method("bound-server-freeze", "psql -1: create table, server-side COPY FREEZE from the file, keys after",
-               "bench.bound_server", fresh("bound_server", keys=False), script("bound_server", server_copy, admin=True),
+        Method("bound-server-const", "psql -1: create table, server-side COPY FREEZE, keys after; op, position, time per row",
+               "bench.bound_const", fresh("bound_const", keys=False), script("bound_const", const_copy, False),
                bound=True),
-        Method("bound-server-seq", "the same, _softcart_seq numbered in the file (no nextval per row)",
-               "bench.bound_server_seq", fresh("bound_server_seq", keys=False), script("bound_server_seq", seq_copy, admin=True),
+        Method("bound-server-defaults", "the same, op, position and time as column defaults",
+               "bench.bound_defaults", fresh("bound_defaults", keys=False), script("bound_defaults", rows_copy, True),
                bound=True),
+        Method("bound-server-seq", "the same, and _softcart_seq numbered in the file",
+               "bench.bound_seq", fresh("bound_seq", keys=False), script("bound_seq", seq_copy, True), bound=True),
     ]  # fmt: skip
 
 
@@ -446,29 +462,29 @@ def main() -> int:
     expected = source_checksum(settings)
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     work.chmod(0o755)  # the server reads the bound's file itself (server-side COPY)
-    copy_file = work / "sales.copy"
-    seq_file = work / "sales-seq.copy"
+    files = CopyFiles(work / "rows.copy", work / "constants.copy", work / "numbered.copy")
     u = settings.mysql
     if "full" not in skip:
-        # the same COPY text softcart streams, its run id included
-        with copy_file.open("wb") as f:
+        with files.rows.open("wb") as f:
             subprocess.run(
                 ["mariadb", "--no-defaults", "--protocol=TCP", "-h", u.host, "-P", str(u.port), "-u", u.user or "root",
                  u.database or "", "--batch", "--raw", "--quick", "--skip-column-names", "-e",
                  "SELECT rowid, product_id, customer_id, IFNULL(price, '\\\\N'), quantity, IFNULL(`timestamp`, '\\\\N'),"
-                 f" {SNAPSHOT_TAIL} FROM sales_data ORDER BY rowid"],
+                 " 1 FROM sales_data ORDER BY rowid"],
                 stdout=f, check=True, env=dict(os.environ, MYSQL_PWD=u.password or ""),
             )  # fmt: skip
-        with copy_file.open("rb") as src, seq_file.open("wb") as dst:  # the same rows, numbered
-            for n, line in enumerate(src, 1):
-                dst.write(line[:-1] + b"\t%d\n" % n)
-    for f in (copy_file, seq_file):
-        if f.exists():
-            f.chmod(0o644)
+        with files.rows.open("rb") as src, files.constants.open("wb") as c, files.numbered.open("wb") as n:
+            for number, line in enumerate(src, 1):
+                cut = line.rfind(b"\t") + 1
+                c.write(line[:cut] + CONSTANTS + line[cut:])
+                n.write(line[:-1] + b"\t%d\n" % number)
+    for path in (files.rows, files.constants, files.numbered):
+        if path.exists():
+            path.chmod(0o644)
     if "full" not in skip:  # a first softcart run so every round is a full refresh of an existing stream
         run_process(softcart_method(settings).command()[0], dict(settings.env))
 
-    methods = [] if {"bounds", "full"} & skip else bound_methods(settings, copy_file, seq_file, work)
+    methods = [] if {"bounds", "full"} & skip else bound_methods(settings, files, work)
     if "full" not in skip:
         methods.append(softcart_method(settings))
     if args.peers:
@@ -538,15 +554,26 @@ def main() -> int:
     noop_cmd = [sys.executable, "-m", "softcart.cli", "ingest"]
     run_process(noop_cmd, dict(settings.env))  # the streams not yet ingested (customers, files) land once
     inner: list[float] = []
+    cpu: list[float] = []
 
     def noop() -> float:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         run = run_process(noop_cmd, dict(settings.env))
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         inner.append(run_seconds(settings))
         return run.seconds
 
     noop_fig = repeat(args.noop_runs, noop)
-    console.print(GOAL_NOOP.line(noop_fig, note=f"inside the process {Figure(inner).text(3)}"))
+    console.print(
+        GOAL_NOOP.line(
+            noop_fig,
+            note=f"inside the process {Figure(inner).text(3)}; CPU of the process tree (user + sys,"
+            f" what the machine's load does not stretch) {Figure(cpu).text(3)}",
+        )
+    )
     report["goals"].append(GOAL_NOOP.json(noop_fig))
+    report["noop_cpu"] = Figure(cpu).json()
     console.print(
         "where the no-op's time goes (imports: -X importtime, cumulative, by the importing module):"
     )

@@ -1,17 +1,23 @@
-"""``softcart ingest`` and ``softcart reconcile``: progress per stream, a summary table at the end."""
+"""``softcart ingest`` and ``softcart reconcile``: progress per stream, a summary table at the end.
+
+rich's progress bar is imported only on a terminal and its table only to print one: a no-op run
+pays for neither (issue 17: every import is start-up time of every run).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from ingest.config import ConfigError, Stream, load_streams, select_streams
 from ingest.runner import RunOutcome, run_ingest
 from softcart.core.settings import Settings
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 def _fmt(n: int) -> str:
@@ -25,7 +31,13 @@ def _mark(mark: str | None) -> str:
 
 
 @contextmanager
-def _progress(console: Console) -> Iterator[Callable[[Stream], Callable[[int | None, int], None]]]:
+def _progress(console: Console) -> Iterator[Callable[[Stream], Callable[[int | None, int], None]] | None]:
+    """A progress bar per stream on a terminal; None elsewhere (logs, CI, the pipeline)."""
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn("{task.description:<28}"),
         BarColumn(),
@@ -34,7 +46,6 @@ def _progress(console: Console) -> Iterator[Callable[[Stream], Callable[[int | N
         TimeElapsedColumn(),
         console=console,
         transient=False,
-        disable=not console.is_terminal,
     ) as progress:
 
         def factory(stream: Stream) -> Callable[[int | None, int], None]:
@@ -52,6 +63,8 @@ def _progress(console: Console) -> Iterator[Callable[[Stream], Callable[[int | N
 
 
 def summary_table(outcome: RunOutcome) -> Table:
+    from rich.table import Table
+
     title = f"ingest run {outcome.run_id}: " + (
         "[green]succeeded[/green]" if outcome.ok else "[red]failed[/red]"
     )

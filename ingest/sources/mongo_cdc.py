@@ -41,6 +41,9 @@ from ingest.state import drop_state, read_state, write_state
 from ingest.warehouse import ident, table_ident
 
 OPS = {"insert": "c", "update": "u", "replace": "u", "delete": "d"}
+# how long a getMore waits for a change that is not there yet: the server's default (1 s) is the
+# whole of a no-op run's wait; what is already in the log comes back at once either way
+AWAIT_MS = 10
 
 
 def resnapshot_command(stream: Stream) -> str:
@@ -117,7 +120,9 @@ def _changes(
     token = json_util.loads(mark)
     blank = (None,) * (len(extracted) + 1)
     with (
-        coll.watch(full_document="updateLookup", resume_after=token) as stream_changes,
+        coll.watch(
+            full_document="updateLookup", resume_after=token, max_await_time_ms=AWAIT_MS
+        ) as stream_changes,
         ctx.conn.cursor() as cur,
         cur.copy(statement) as cp,
     ):

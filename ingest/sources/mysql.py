@@ -34,10 +34,10 @@ from ingest.sources.csv_file import copy_file, sha256_of
 from ingest.state import drop_state, read_state, replaced_reason, write_state
 from ingest.warehouse import (
     add_column,
-    drop_primary_key,
+    drop_keys,
     existing_columns,
     ident,
-    restore_primary_key,
+    restore_keys,
     table_ident,
 )
 
@@ -420,10 +420,14 @@ def pipe_query(
     extra_targets: list[str],
     freeze: bool,
     header_lines: int = 0,
+    header_defaults: tuple[str, ...] = (),
 ) -> tuple[int, int | None, list[Reject], list[bytes]]:
     """Run ``query`` in the ``mariadb`` client and pipe its output into one COPY of the plan's
     columns, then ``extra_targets``, then the run id. The first ``header_lines`` lines of the
-    output are not rows: they are returned (the snapshot's binlog position).
+    output are not rows: they are returned (the snapshot's binlog position). With
+    ``header_defaults``, the fields of the first header line are those columns' values in every
+    row: they become the columns' defaults for this COPY (dropped after it) instead of travelling
+    per row (PostgreSQL parsed a text and a timestamptz per row: a COPY of twice the time).
     Returns (rows written, last key, rejects, header lines)."""
     login = plan.login
     cmd = [
@@ -439,7 +443,6 @@ def pipe_query(
     )
     lines = LineSplitter(names)
     header: list[bytes] = []
-    pending = b""
     with tempfile.TemporaryFile() as errors:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors, env=env)
         assert proc.stdout is not None
@@ -447,35 +450,63 @@ def pipe_query(
         with contextlib.suppress(OSError):
             fcntl.fcntl(fd, F_SETPIPE_SZ, PIPE_BYTES)
         try:
-            with ctx.conn.cursor() as cur, cur.copy(statement) as cp:
-                first = True
-                while chunk := os.read(fd, PIPE_BYTES):
-                    if len(header) < header_lines:
-                        pending += chunk
-                        while len(header) < header_lines and b"\n" in pending:
-                            line, _, pending = pending.partition(b"\n")
-                            header.append(line)
-                        if len(header) < header_lines:
-                            continue
-                        chunk, pending = pending, b""
-                    before = lines.rows
-                    data = lines.feed(chunk)
-                    if data:
-                        cp.write(data)
-                    ctx.progress(None, lines.rows - before)
-                    if first:
-                        first = False
-                        crash_point(ctx.settings, "extract")
-                # the client's exit status decides: a cut stream must never be committed
-                if proc.wait() != 0 or lines.rest or len(header) < header_lines:
-                    errors.seek(0)
-                    message = errors.read().decode("utf-8", "replace").strip() or "output ended mid-row"
-                    raise SourceError(f"MySQL {login.database}.{stream.source}: extract failed: {message}")
+            pending = b""
+            while len(header) < header_lines:
+                if b"\n" in pending:
+                    line, _, pending = pending.partition(b"\n")
+                    header.append(line)
+                elif chunk := os.read(fd, PIPE_BYTES):
+                    pending += chunk
+                else:
+                    break  # the client ended (or failed) before its header: told below
+            if len(header) == header_lines:
+                if header_defaults:
+                    _set_defaults(
+                        ctx, stream, dict(zip(header_defaults, header[0].split(b"\t"), strict=True))
+                    )
+                _copy_out(ctx, stream, statement, fd, pending, lines)
+                if header_defaults:
+                    _set_defaults(ctx, stream, dict.fromkeys(header_defaults))
+            # the client's exit status decides: a cut stream must never be committed
+            if proc.wait() != 0 or lines.rest or len(header) < header_lines:
+                errors.seek(0)
+                message = errors.read().decode("utf-8", "replace").strip() or "output ended mid-row"
+                raise SourceError(f"MySQL {login.database}.{stream.source}: extract failed: {message}")
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
     return lines.rows - len(lines.rejects), lines.last_key, lines.rejects, header
+
+
+def _copy_out(
+    ctx: RunContext, stream: Stream, statement: sql.Composed, fd: int, pending: bytes, lines: LineSplitter
+) -> None:
+    """The client's rows (``pending`` first, then the pipe to its end) into one COPY."""
+    with ctx.conn.cursor() as cur, cur.copy(statement) as cp:
+        first = True
+        chunk = pending
+        while chunk or (chunk := os.read(fd, PIPE_BYTES)):
+            before = lines.rows
+            data = lines.feed(chunk)
+            if data:
+                cp.write(data)
+            ctx.progress(None, lines.rows - before)
+            if first:
+                first = False
+                crash_point(ctx.settings, "extract")
+            chunk = b""
+
+
+def _set_defaults(ctx: RunContext, stream: Stream, values: dict[str, bytes | None]) -> None:
+    """Set (or, for None, drop) the defaults of columns of the raw table, in the run's transaction."""
+    actions = [
+        sql.SQL("alter column {} drop default").format(ident(name))
+        if value is None
+        else sql.SQL("alter column {} set default {}").format(ident(name), sql.Literal(value.decode()))
+        for name, value in values.items()
+    ]
+    ctx.conn.execute(sql.SQL("alter table {} ").format(table_ident(stream)) + sql.SQL(", ").join(actions))
 
 
 def run_mysql_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> None:
@@ -504,12 +535,12 @@ def run_mysql_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> N
         mark: int | None = int(state.mark) if state and state.mark is not None else None
         # never ingested, --full-refresh, or a replaced source: rebuild the table
         fresh = result.refreshed = state is None
-        primary_key = None
+        keys: list[str] = []
         if fresh:
             drop_state(ctx, stream)
             ctx.conn.execute(b"truncate " + table_ident(stream).as_bytes(ctx.conn))
-            # an empty table loads faster without its index; it is rebuilt (sorted, once) below
-            primary_key = drop_primary_key(ctx.conn, stream)
+            # an empty table loads faster without its indexes; they are rebuilt (sorted, once) below
+            keys = drop_keys(ctx.conn, stream)
             if stream.seed and not ctx.full_refresh:
                 mark = _seed(ctx, stream, result)
                 seed_mark = str(mark) if mark is not None else None
@@ -519,8 +550,7 @@ def run_mysql_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> N
             result.mark_after = str(mark) if mark is not None else result.mark_before
             if fresh:
                 write_state(ctx, stream, result.mark_after, seed_mark, generation)
-            if primary_key:
-                restore_primary_key(ctx.conn, stream, primary_key)
+            restore_keys(ctx.conn, keys)
             return
         ctx.progress(hi - mark if mark is not None else hi, 0)
         rejects: list[Reject] = []
@@ -535,9 +565,7 @@ def run_mysql_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> N
                 break
             lo = last
             crash_point(ctx.settings, "between_batches")
-        if primary_key:
-            restore_primary_key(ctx.conn, stream, primary_key)
-            primary_key = None
+        restore_keys(ctx.conn, keys)
         result.rows_rejected += write_rejects(ctx, stream.name, rejects)
         result.rows_read = result.rows_written + len(rejects)
         result.mark_after = str(hi)

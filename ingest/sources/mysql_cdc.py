@@ -54,14 +54,15 @@ from ingest.state import State, drop_state, read_state, write_state
 from ingest.warehouse import (
     CHANGE_COLUMNS,
     add_column,
-    drop_primary_key,
+    drop_keys,
     existing_columns,
     ident,
-    restore_primary_key,
+    restore_keys,
     table_ident,
 )
 
 CHANGE_TARGETS = [name for name, _, _ in CHANGE_COLUMNS if name != "_softcart_seq"]  # op, pos, committed
+SNAPSHOT_HEADER = ("_softcart_source_pos", "_softcart_committed_at")  # the snapshot query's first line
 
 
 @dataclass(frozen=True, order=True)
@@ -135,7 +136,7 @@ def snapshot_query(plan: Plan, stream: Stream, run_id: int, after_key: int | Non
         f" SET @softcart_pos = CONCAT({status.format('BINLOG_SNAPSHOT_FILE')}, ':',"
         f" {status.format('BINLOG_SNAPSHOT_POSITION')}), @softcart_at = CONCAT(UTC_TIMESTAMP(6), '+00');"
         " SELECT @softcart_pos, @softcart_at;"
-        f" SELECT {select}, 'r', @softcart_pos, @softcart_at, {marker_expr(plan, run_id)}"
+        f" SELECT {select}, {marker_expr(plan, run_id)}"
         f" FROM {q(stream.source)} {where} ORDER BY {key};"
         " COMMIT"
     )
@@ -181,7 +182,7 @@ def _snapshot(
     result.refreshed = True
     drop_state(ctx, stream)
     ctx.conn.execute(b"truncate " + table_ident(stream).as_bytes(ctx.conn))
-    primary_key = drop_primary_key(ctx.conn, stream)
+    keys = drop_keys(ctx.conn, stream)
     seed_mark: str | None = None
     if stream.seed and not ctx.full_refresh:
         mark = _seed(ctx, stream, result)
@@ -189,10 +190,13 @@ def _snapshot(
     plan = make_plan(ctx.conn, stream, login, src_cols, result.notes)
     query = snapshot_query(plan, stream, ctx.run_id, int(seed_mark) if seed_mark else None)
     freeze = result.rows_seeded == 0
-    written, _, rejects, header = pipe_query(ctx, stream, plan, query, CHANGE_TARGETS, freeze, header_lines=1)
+    # the position and time, the same in every row, are the header's: the COPY's column defaults
+    # (and the op is the table's default 'r'), not text PostgreSQL parses per row
+    written, _, rejects, header = pipe_query(
+        ctx, stream, plan, query, [], freeze, header_lines=1, header_defaults=SNAPSHOT_HEADER
+    )
     position = header[0].split(b"\t", 1)[0].decode()
-    if primary_key:
-        restore_primary_key(ctx.conn, stream, primary_key)
+    restore_keys(ctx.conn, keys)
     result.rows_written = written
     result.rows_rejected += write_rejects(ctx, stream.name, rejects)
     result.rows_read = written + len(rejects)
