@@ -204,11 +204,14 @@ def fast_checks(stream: Stream) -> list[tuple[str, str, tuple[type, ...], int | 
 
 
 def _copy_documents(
-    ctx: RunContext, stream: Stream, cursor: Any, result: StreamResult
+    ctx: RunContext, stream: Stream, cursor: Any, result: StreamResult, freeze: bool = False
 ) -> tuple[list[Reject], ObjectId | None]:
+    """COPY the cursor's documents (``freeze``: into a table emptied in this transaction)."""
     extracted = [c.name for c in stream.columns if c.name not in SPECIAL]
     targets = sql.SQL(", ").join([ident(n) for n in (*SPECIAL, *extracted, "_softcart_run_id")])
-    statement = sql.SQL("copy {} ({}) from stdin").format(table_ident(stream), targets)
+    statement = sql.SQL("copy {} ({}) from stdin{}").format(
+        table_ident(stream), targets, sql.SQL(" with (freeze)" if freeze else "")
+    )
     run_id = str(ctx.run_id)
     rejects: list[Reject] = []
     checks = fast_checks(stream)

@@ -38,7 +38,7 @@ from ingest.sources.mongo import (
     source_generation,
 )
 from ingest.state import drop_state, read_state, write_state
-from ingest.warehouse import ident, table_ident
+from ingest.warehouse import drop_keys, ident, restore_keys, table_ident
 
 OPS = {"insert": "c", "update": "u", "replace": "u", "delete": "d"}
 # how long a getMore waits for a change that is not there yet: the server's default (1 s) is the
@@ -94,10 +94,12 @@ def _snapshot(ctx: RunContext, stream: Stream, result: StreamResult, db: Any, ge
     result.refreshed = True
     drop_state(ctx, stream)
     ctx.conn.execute(b"truncate " + table_ident(stream).as_bytes(ctx.conn))
+    keys = drop_keys(ctx.conn, stream)  # built once after the COPY (FREEZE: emptied in this run)
     coll = db.get_collection(stream.source, codec_options=RAW)
     with coll.watch(full_document="updateLookup") as changes:
         token = changes.resume_token  # before the scan: what changes during it is replayed later
-    rejects, _ = _copy_documents(ctx, stream, coll.find({}, batch_size=5000), result)
+    rejects, _ = _copy_documents(ctx, stream, coll.find({}, batch_size=5000), result, freeze=True)
+    restore_keys(ctx.conn, keys)
     result.rows_rejected = write_rejects(ctx, stream.name, rejects)
     result.rows_read = result.rows_written + result.rows_rejected
     result.mark_after = json_util.dumps(token)
