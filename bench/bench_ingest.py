@@ -9,10 +9,11 @@ dropped). Every method runs as a whole process, ``--rounds`` times, interleaved 
 figure is the median with min-max; ratios are of the runs of one round. Memory is the peak summed RSS
 of the method's whole process tree (bench/harness.py), the bound's included.
 
-- The bound: the same rows (the COPY text softcart streams, run id included) from a local file into a
-  table of the same definition (columns, defaults, primary key, BRIN index), in each way PostgreSQL
-  offers (keys kept; in one transaction: create, COPY FREEZE, keys after; server-side COPY; a larger
-  maintenance_work_mem); the fastest median is the bound.
+- The bound: the same rows (the columns and the run id) from a local file into a table of the same
+  definition as the stream's raw change log (columns, defaults, the identity, the primary key, the
+  (key, seq) and BRIN indexes), in the ways PostgreSQL offers (keys kept, constants per row; in one
+  transaction: create, server-side COPY FREEZE, keys after, with the op, position and time per row,
+  as column defaults, and with _softcart_seq numbered in the file); the fastest median is the bound.
 - ``softcart ingest -s mysql_sales__sales_data --full-refresh``; with ``--peers`` the shell pipe,
   sling and dlt. Every method's table is checked against the source's count and checksum.
 - MongoDB: ``softcart ingest`` of the collection against the server's own scan (pymongo, raw BSON),
