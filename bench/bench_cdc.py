@@ -30,6 +30,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -40,7 +41,7 @@ from ingest.runner import run_ingest
 from softcart.core.settings import Settings, load_settings
 
 sys.path.insert(0, os.path.dirname(__file__))
-from bench_ingest import my, pg  # noqa: E402 (the same connections as the ingest benchmark)
+from bench_ingest import my, my_url, pg, pg_url  # noqa: E402 (the same connections as the ingest benchmark)
 
 DB = "bench_cdc"
 STREAM = "mysql_sales__sales_data"
@@ -73,19 +74,76 @@ def timed_run(settings: Settings, full_refresh: bool) -> tuple[float, int]:
     return seconds, sum(r.rows_written for r in outcome.results)
 
 
-def change_one_percent(settings: Settings, rows: int, round_: int) -> int:
+def change_one_percent(settings: Settings, rows: int, round_: int, table: str = "sales_data") -> int:
+    """Change 1 % of ``rows``: half updates, a quarter deletes, a quarter inserts."""
     n = max(1, rows // 100)
     with my(settings).cursor() as cur:
         top = rows * 10 + round_ * n
         changed = cur.execute(
-            f"UPDATE sales_data SET quantity = quantity + 1 WHERE rowid % 200 = {round_} LIMIT {n // 2}"
+            f"UPDATE {table} SET quantity = quantity + 1 WHERE rowid % 200 = {round_} LIMIT {n // 2}"
         )
-        changed += cur.execute(f"DELETE FROM sales_data WHERE rowid % 200 = {100 + round_} LIMIT {n // 4}")
+        changed += cur.execute(f"DELETE FROM {table} WHERE rowid % 200 = {100 + round_} LIMIT {n // 4}")
         changed += cur.execute(
-            "INSERT INTO sales_data (rowid, product_id, customer_id, price, quantity, `timestamp`)"
+            f"INSERT INTO {table} (rowid, product_id, customer_id, price, quantity, `timestamp`)"
             f" SELECT {top} + seq, 1, 1, 1.00, 1, NOW() FROM seq_1_to_{n - n // 2 - n // 4}"
         )
     return int(changed)
+
+
+SLING_TABLE = "sling_sales"  # a copy of sales_data with the update key sling's incremental mode needs
+
+
+def sling_rounds(settings: Settings, rows: int, repeat: int) -> dict[str, list[float]]:
+    """sling 1.4.10 (the bench extra's binary), incremental on primary key ``rowid`` and update key
+    ``updated_at`` (sales_data has no such column: a copy of it with one). Its first run is a full
+    load; then per round 1 % changed and one incremental run: seconds, rows/s, and the source's
+    deleted keys still in sling's table afterwards (an update-key read cannot see a row that is gone)."""
+    sling = str(Path(sys.executable).with_name("sling"))
+    env = dict(os.environ, MYSRC=my_url(settings), PGDST=pg_url(settings) + "?sslmode=disable",
+               SLING_DISABLE_TELEMETRY="true")  # fmt: skip
+    with my(settings).cursor() as cur:
+        cur.execute(f"DROP TABLE IF EXISTS {SLING_TABLE}")
+        cur.execute(f"CREATE TABLE {SLING_TABLE} LIKE sales_data")
+        cur.execute(
+            f"ALTER TABLE {SLING_TABLE} ADD COLUMN updated_at DATETIME(6) NOT NULL"
+            " DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6), ADD KEY (updated_at)"
+        )
+        cur.execute(
+            f"INSERT INTO {SLING_TABLE} (rowid, product_id, customer_id, price, quantity, `timestamp`)"
+            " SELECT rowid, product_id, customer_id, price, quantity, `timestamp` FROM sales_data"
+        )
+    with pg(settings) as conn:
+        conn.execute("create schema if not exists bench_sling")
+        conn.execute("drop table if exists bench_sling.sales")
+    command = [sling, "run", "--src-conn", "MYSRC", "--src-stream", f"{DB}.{SLING_TABLE}", "--tgt-conn", "PGDST",
+               "--tgt-object", "bench_sling.sales", "--mode", "incremental", "--primary-key", "rowid",
+               "--update-key", "updated_at"]  # fmt: skip
+
+    def run() -> float:
+        started = time.perf_counter()
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise SystemExit(f"sling failed: {done.stdout[-2000:]}{done.stderr[-2000:]}")
+        return time.perf_counter() - started
+
+    out: dict[str, list[float]] = {"full": [run()], "catchup": [], "rate": [], "missed": [], "deleted": []}
+    for i in range(repeat):
+        with my(settings).cursor() as cur:
+            cur.execute(f"SELECT rowid FROM {SLING_TABLE}")
+            before = {r[0] for r in cur.fetchall()}
+        changed = change_one_percent(settings, rows, 50 + i, SLING_TABLE)  # keys apart from the CDC rounds
+        seconds = run()
+        with my(settings).cursor() as cur:
+            cur.execute(f"SELECT rowid FROM {SLING_TABLE}")
+            source = {r[0] for r in cur.fetchall()}
+        with pg(settings) as conn:
+            target = {r[0] for r in conn.execute("select rowid from bench_sling.sales").fetchall()}
+        deleted = before - source
+        out["catchup"].append(seconds)
+        out["rate"].append((changed - len(deleted)) / seconds)  # what it can see: updates, inserts
+        out["deleted"].append(len(deleted))
+        out["missed"].append(len(deleted & target))
+    return out
 
 
 def decode_only(settings: Settings, start: str, end: str, library: bool) -> tuple[float, int]:
@@ -195,6 +253,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--sling", action=argparse.BooleanOptionalAction, default=True,
+                        help="also sling's incremental mode on an update key")  # fmt: skip
     args = parser.parse_args()
     settings = bench_settings()
     from softcart.stack import provision
@@ -227,6 +287,8 @@ def main() -> int:
         l_seconds, decoded = decode_only(settings, start, end, library=True)
         library_rates.append(decoded / l_seconds)
 
+    peer = sling_rounds(settings, args.rows, args.repeat) if args.sling else None
+
     lat = latency(settings, args.rate, args.seconds)
     lat.sort()
     p50 = lat[len(lat) // 2] if lat else float("nan")
@@ -246,6 +308,17 @@ def main() -> int:
         f"{p50:.2f} / {p99:.2f} ({len(lat):,} sales)",
         "p99 < 2 s at 500 tx/s",
     )
+    if peer is not None:
+        table.add_row("sling incremental (update key): first run, a full load, s", summary(peer["full"]), "")
+        table.add_row("sling catch-up after 1 % changed, s", summary(peer["catchup"]), "")
+        table.add_row("sling catch-up / softcart's re-scan, %",
+                      summary([100 * c / statistics.median(rescans) for c in peer["catchup"]]), "")  # fmt: skip
+        table.add_row("sling: changes it can see (updates, inserts) per s", summary(peer["rate"]), "")
+        table.add_row(
+            "sling: deleted source rows still in its table after the catch-up",
+            f"{sum(peer['missed']):,.0f} of {sum(peer['deleted']):,.0f} deleted",
+            "0 (CDC: 0)",
+        )
     console.print(table)
     return 0
 
