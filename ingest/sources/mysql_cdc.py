@@ -7,12 +7,15 @@ the rows go to the change log as ``r`` (the fast COPY path of ``ingest.sources.m
 stream's position becomes that binlog position. A stream with a ``seed`` lands the seed file first
 and snapshots only the keys past the seed's last key (the course's sync).
 
-Later runs read the binlog from the stream's position (``mysql-replication``) up to the end it had
-when the run started, and write every insert (``c``), update (``u``, the after-image; a changed key
-is ``d`` of the before-image plus ``c``) and delete (``d``, the before-image) into the change log with
-its position and commit time. The new position is the end of the last whole transaction read; it is
-written in the run's PostgreSQL transaction, with the rows (exactly once: ``ingest.runner``).
-Memory is bounded: rows are written as they are decoded, whatever the size of a transaction.
+Later runs read the binlog (``mysql-replication`` for the connection, the framing, the table maps;
+the row images decoded by ``ingest.sources.binlog_rows``) up to the end it had when the run started:
+one pass per run for all its MySQL ``cdc`` streams, from the earliest of their positions, each
+stream taking its own table's changes past its own position. Every insert (``c``), update (``u``,
+the after-image; a changed key is ``d`` of the before-image plus ``c``) and delete (``d``, the
+before-image) goes into the stream's change log with its position and commit time. Each stream's
+new position is the end of the last whole transaction read; it is written in the run's PostgreSQL
+transaction, with the rows (exactly once: ``ingest.runner``). Memory is bounded: rows are COPied in
+batches as they are decoded, whatever the size of a transaction.
 """
 
 from __future__ import annotations
