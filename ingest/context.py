@@ -9,6 +9,7 @@ from typing import Any
 
 import psycopg
 
+from ingest.config import Stream
 from softcart.core.settings import Settings
 
 
@@ -44,3 +45,5 @@ class RunContext:
     full_refresh: bool
     # progress(total_or_None, advance): set the expected total (once) and advance by n rows
     progress: Callable[[int | None, int], None] = lambda total, advance: None
+    streams: list[Stream] = field(default_factory=list)  # every stream of the run
+    shared: dict[str, Any] = field(default_factory=dict)  # what the run's streams of one engine share

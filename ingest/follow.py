@@ -3,13 +3,14 @@ change stream's lag (``softcart status``).
 
 A round is one ordinary ingest run (``ingest.runner.run_ingest``: one PostgreSQL transaction with
 its positions), started when the binlog moved since the last round (polled every ``poll``
-seconds), and at least every ``idle_rounds_every`` seconds for the streams that have no log to
+seconds on one connection), and at least every ``idle_rounds_every`` seconds for the streams that have no log to
 poll (MongoDB, files). A signal only sets a flag: the round in progress ends with its commit (a
 transaction boundary of the source: positions are only ever at one), then the loop stops.
 """
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import time
 from collections.abc import Callable
@@ -35,29 +36,41 @@ class FollowResult:
     outcomes: list[RunOutcome] = field(default_factory=list)  # the rounds that moved something
 
 
-def _binlog_end(settings: Settings) -> str | None:
-    from ingest.sources.mysql import mysql_connect
+class _BinlogEnd:
+    """The binlog's end (``SHOW MASTER STATUS``) on one connection kept for the whole follow (a new
+    connection per poll cost more than the poll); None while the server cannot be asked."""
 
-    try:
-        conn = mysql_connect(mysql_reader_login(settings))
-    except Exception:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.conn: Any = None
+
+    def __call__(self) -> str | None:
+        from ingest.sources.mysql import mysql_connect
+
+        for _ in range(2):  # a connection the server dropped: one new try
+            try:
+                if self.conn is None:
+                    self.conn = mysql_connect(mysql_reader_login(self.settings))
+                with self.conn.cursor() as cur:
+                    cur.execute("SHOW MASTER STATUS")
+                    row = cur.fetchone()
+                return f"{row[0]}:{row[1]}" if row else None
+            except Exception:
+                self.close()
         return None
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SHOW MASTER STATUS")
-            row = cur.fetchone()
-        return f"{row[0]}:{row[1]}" if row else None
-    except Exception:
-        return None
-    finally:
-        conn.close()
+
+    def close(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(Exception):  # already gone
+                self.conn.close()
+            self.conn = None
 
 
 def follow(
     settings: Settings,
     streams: list[Stream],
     *,
-    poll: float = 0.2,
+    poll: float = 0.05,
     idle_rounds_every: float = 30.0,
     max_rounds: int | None = None,
     on_round: Callable[[RunOutcome], None] | None = None,
@@ -70,11 +83,12 @@ def follow(
         stop.append(signal.Signals(signum).name)
 
     previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    binlog_end = _BinlogEnd(settings)
     try:
         seen: str | None = None
         last_round = 0.0
         while not stop and (max_rounds is None or result.rounds < max_rounds):
-            end = _binlog_end(settings) if any(s.kind == "mysql" for s in streams) else None
+            end = binlog_end() if any(s.kind == "mysql" for s in streams) else None
             due = time.monotonic() - last_round >= idle_rounds_every
             if end is not None and end == seen and not due:
                 time.sleep(poll)
@@ -87,7 +101,7 @@ def follow(
             if not outcome.ok:
                 result.failed_rounds += 1
                 result.last_error = outcome.error
-                time.sleep(min(5.0, poll * 10))  # a source down: try again, not in a tight loop
+                time.sleep(2.0)  # a source down: try again, not in a tight loop
             else:
                 seen = end
             if moved or not outcome.ok:
@@ -95,6 +109,7 @@ def follow(
             if on_round:
                 on_round(outcome)
     finally:
+        binlog_end.close()
         for s, h in previous.items():
             signal.signal(s, h)
     result.stopped_by = stop[0] if stop else None

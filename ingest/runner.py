@@ -72,7 +72,7 @@ def run_ingest(
         outcome = RunOutcome(run_id, abandoned=abandoned)
         conn = pg_connect(settings)
         try:
-            ctx = RunContext(settings, conn, run_id, full_refresh)
+            ctx = RunContext(settings, conn, run_id, full_refresh, streams=streams)
             for stream in streams:
                 result = StreamResult(stream.name, started_at=_now())
                 outcome.results.append(result)

@@ -7,12 +7,15 @@ the rows go to the change log as ``r`` (the fast COPY path of ``ingest.sources.m
 stream's position becomes that binlog position. A stream with a ``seed`` lands the seed file first
 and snapshots only the keys past the seed's last key (the course's sync).
 
-Later runs read the binlog from the stream's position (``mysql-replication``) up to the end it had
-when the run started, and write every insert (``c``), update (``u``, the after-image; a changed key
-is ``d`` of the before-image plus ``c``) and delete (``d``, the before-image) into the change log with
-its position and commit time. The new position is the end of the last whole transaction read; it is
-written in the run's PostgreSQL transaction, with the rows (exactly once: ``ingest.runner``).
-Memory is bounded: rows are written as they are decoded, whatever the size of a transaction.
+Later runs read the binlog (``mysql-replication`` for the connection, the framing, the table maps;
+the row images decoded by ``ingest.sources.binlog_rows``) up to the end it had when the run started:
+one pass per run for all its MySQL ``cdc`` streams, from the earliest of their positions, each
+stream taking its own table's changes past its own position. Every insert (``c``), update (``u``,
+the after-image; a changed key is ``d`` of the before-image plus ``c``) and delete (``d``, the
+before-image) goes into the stream's change log with its position and commit time. Each stream's
+new position is the end of the last whole transaction read; it is written in the run's PostgreSQL
+transaction, with the rows (exactly once: ``ingest.runner``). Memory is bounded: rows are COPied in
+batches as they are decoded, whatever the size of a transaction.
 """
 
 from __future__ import annotations
@@ -20,12 +23,11 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import psycopg
 import pymysql
 from psycopg import sql
 
@@ -35,10 +37,13 @@ from ingest.crash import crash_point
 from ingest.credentials import MysqlLogin, mysql_reader_login
 from ingest.errors import SourceError
 from ingest.rejects import Reject, write_rejects
+from ingest.sources.binlog_rows import BAD_DATE, Unsupported, event_images
 from ingest.sources.mysql import (
     PG_INT_LIMITS,
     Plan,
+    SourceColumn,
     _seed,
+    bad_value_checks,
     copy_expr,
     loopback,
     make_plan,
@@ -54,6 +59,7 @@ from ingest.state import State, drop_state, read_state, write_state
 from ingest.warehouse import (
     CHANGE_COLUMNS,
     add_column,
+    create_raw_table,
     drop_keys,
     existing_columns,
     ident,
@@ -142,14 +148,83 @@ def snapshot_query(plan: Plan, stream: Stream, run_id: int, after_key: int | Non
     )
 
 
+_SESSION = "mysql_cdc"
+
+
 def run_mysql_cdc_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> None:
-    login = mysql_reader_login(ctx.settings)
-    conn = mysql_connect(login)
-    try:
-        src_cols = source_columns(conn, login, stream.source)
-        generation = source_generation(conn)
-        end, files = binlog_status(conn, stream)
-        state = None if ctx.full_refresh else read_state(ctx, stream)
+    """One MySQL ``cdc`` stream of the run. The first one of the run to read the binlog reads it
+    for every ``cdc`` stream of the run that continues from the binlog (one pass, not one per
+    stream); their results wait for their turn (:class:`_Session`)."""
+    session = ctx.shared.get(_SESSION)
+    if not isinstance(session, _Session) or stream.name not in session.streams:
+        session = _Session(ctx, stream)
+        ctx.shared[_SESSION] = session
+    session.run(stream, result)
+
+
+def _adopt(result: StreamResult, done: StreamResult) -> None:
+    """Copy what the shared binlog pass did for a stream into the runner's result of it."""
+    for name in ("status", "rows_read", "rows_written", "rows_rejected", "refreshed", "mark_before"):
+        setattr(result, name, getattr(done, name))
+    result.mark_after = done.mark_after
+    result.notes.extend(done.notes)
+
+
+class _Session:
+    """What the MySQL change streams of one run share: one look at the server (the tables' columns,
+    the binlog's end, the source's generation) and one pass over the binlog for all of them. Every
+    stream's rows and position still go into the run's one PostgreSQL transaction."""
+
+    def __init__(self, ctx: RunContext, first: Stream) -> None:
+        self.ctx = ctx
+        self.login = mysql_reader_login(ctx.settings)
+        streams = [s for s in ctx.streams if s.kind == "mysql" and s.cdc and s.name != first.name]
+        self.streams = {s.name: s for s in [first, *streams]}
+        self.src_cols: dict[str, list[SourceColumn]] = {}
+        self.errors: dict[str, SourceError] = {}
+        self.finished: dict[str, StreamResult] = {}  # read by a shared pass, waiting for their turn
+        self.ran: set[str] = set()
+        conn = mysql_connect(self.login)
+        try:
+            for s in self.streams.values():
+                try:
+                    self.src_cols[s.name] = source_columns(conn, self.login, s.source)
+                except SourceError as exc:  # stops that stream, at its turn
+                    self.errors[s.name] = exc
+            self.generation = source_generation(conn)
+            self.end, self.files = binlog_status(conn, first)
+        finally:
+            conn.close()
+
+    def run(self, stream: Stream, result: StreamResult) -> None:
+        self.ran.add(stream.name)
+        done = self.finished.pop(stream.name, None)
+        if done is not None:
+            _adopt(result, done)
+            return
+        if stream.name in self.errors:
+            raise self.errors[stream.name]
+        state = self._binlog_state(stream, result, strict=True)
+        if state is None:
+            _snapshot(self.ctx, stream, result, self.login, self.src_cols[stream.name], self.generation)
+            return
+        group = [_Member(stream, result, state)]
+        for other in self.streams.values():
+            if other.name in self.ran or other.name in self.errors or other.name in self.finished:
+                continue
+            other_result = StreamResult(other.name)
+            other_state = self._binlog_state(other, other_result, strict=False)
+            if other_state is not None:
+                create_raw_table(self.ctx.conn, other)
+                group.append(_Member(other, other_result, other_state))
+        _read_binlog(self.ctx, self.login, group, self.src_cols, self.end, self.generation)
+        for member in group[1:]:
+            self.finished[member.stream.name] = member.result
+
+    def _binlog_state(self, stream: Stream, result: StreamResult, *, strict: bool) -> State | None:
+        """The stream's state when it continues from the binlog; None when it is (re)snapshotted.
+        A position the server no longer has stops the stream (``strict``: now; else at its turn)."""
+        state = None if self.ctx.full_refresh else read_state(self.ctx, stream)
         result.mark_before = state.mark if state else None
         if state is not None and state.mark is not None and ":" not in state.mark:
             result.notes.append(
@@ -157,18 +232,25 @@ def run_mysql_cdc_stream(ctx: RunContext, stream: Stream, result: StreamResult) 
                 " `mode: append`): stream snapshotted"
             )
             state = None
-        if state is not None and state.generation != generation:
+        if state is not None and state.generation != self.generation:
             result.notes.append(
-                f"the source was reloaded since the last ingest (load {(generation or 'none')[:8]}):"
+                f"the source was reloaded since the last ingest (load {(self.generation or 'none')[:8]}):"
                 " stream re-snapshotted"
             )
             state = None
         if state is None or state.mark is None:
-            _snapshot(ctx, stream, result, login, src_cols, generation)
-            return
-        _stream_binlog(ctx, stream, result, login, state, src_cols, end, files, generation)
-    finally:
-        conn.close()
+            return None
+        start = Position.parse(state.mark)
+        if start.file not in self.files or start.pos > self.files[start.file]:
+            if not strict:
+                return None
+            raise SourceError(
+                f"MySQL: stream {stream.name}'s binlog position {start} is no longer on the server (the"
+                f" binlog was purged or the server reset; it holds {', '.join(self.files) or 'no binlog'}):"
+                " changes since then are lost to capture. Re-snapshot the stream:"
+                f" {resnapshot_command(stream)}"
+            )
+        return state
 
 
 def _snapshot(
@@ -213,6 +295,8 @@ def _check_value(col: Column, value: Any) -> str | None:
     """Why ``value`` cannot land as ``col`` (None: it can): the snapshot's reject rules in Python."""
     if value is None:
         return None
+    if value is BAD_DATE:
+        return f"{col.name}: zero or invalid date"
     if col.type in PG_INT_LIMITS and isinstance(value, int | Decimal):
         limit = PG_INT_LIMITS[col.type]
         if not -limit <= value < limit:
@@ -227,143 +311,261 @@ def _check_value(col: Column, value: Any) -> str | None:
     return None
 
 
+def _checked(col: Column, src: SourceColumn | None) -> bool:
+    """Whether this column's values need the reject rules in Python: the snapshot's checks of its
+    types (``bad_value_checks``) other than the zero date, which the decoder marks as BAD_DATE."""
+    if src is None:
+        return True
+    return any("zero or invalid date" not in reason for _, reason in bad_value_checks(col, src))
+
+
 class ChangeWriter:
-    """COPY of change rows into the change log; reopened when a column is added mid-stream."""
+    """One stream's change rows, COPied into its change log in batches (one COPY at a time on the
+    run's connection: the streams of one binlog pass take turns); a column added mid-stream is
+    added to the table between two batches."""
+
+    BATCH = 5_000
 
     def __init__(self, ctx: RunContext, stream: Stream, plan: Plan) -> None:
         self.ctx, self.stream = ctx, stream
         self.columns: list[Column] = [c for c, _ in plan.columns]
         self.by_source = {s.name: i for i, (_, s) in enumerate(plan.columns) if s is not None}
-        self.cursor: psycopg.Cursor[Any] | None = None
-        self.copy: Any = None
-        self.copy_cm: Any = None
+        # the columns checked in Python (per value); the others' source types always fit
+        self.checked = [i for i, (c, s) in enumerate(plan.columns) if _checked(c, s)]
+        self.rows: list[tuple[Any, ...]] = []
         self.rejects: list[Reject] = []
         self.written = 0
+        self.slots: dict[tuple[str, ...], list[int] | None] = {}
+        self._statement()
 
-    def open(self) -> None:
+    def _statement(self) -> None:
         names = [c.name for c in self.columns] + CHANGE_TARGETS + ["_softcart_run_id"]
-        statement = sql.SQL("copy {} ({}) from stdin").format(
+        self.copy_sql = sql.SQL("copy {} ({}) from stdin").format(
             table_ident(self.stream), sql.SQL(", ").join(ident(n) for n in names)
         )
-        self.cursor = self.ctx.conn.cursor()
-        self.copy_cm = self.cursor.copy(statement)
-        self.copy = self.copy_cm.__enter__()
 
-    def close(self) -> None:
-        if self.copy is not None:
-            self.copy_cm.__exit__(None, None, None)
-            self.copy = None
-        if self.cursor is not None:
-            self.cursor.close()
-            self.cursor = None
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        with self.ctx.conn.cursor() as cur, cur.copy(self.copy_sql) as copy:
+            for row in self.rows:
+                copy.write_row(row)
+        self.rows.clear()
+
+    def drop_last(self, n: int) -> None:
+        """Take back the last ``n`` rows (a transaction whose end was not read)."""
+        buffered = min(n, len(self.rows))
+        del self.rows[len(self.rows) - buffered :]
+        if n > buffered:
+            self.ctx.conn.execute(
+                sql.SQL(
+                    "delete from {t} where {seq} in (select {seq} from {t} where _softcart_run_id = %s"
+                    " order by {seq} desc limit %s)"
+                ).format(t=table_ident(self.stream), seq=ident("_softcart_seq")),
+                (self.ctx.run_id, n - buffered),
+            )
+        self.written = max(0, self.written - n)
 
     def add_source_column(self, name: str, pg_type: str) -> None:
-        self.close()
+        self.flush()
         if name not in existing_columns(self.ctx.conn, self.stream):
             add_column(self.ctx.conn, self.stream, name, pg_type)
         self.columns.append(Column(name, pg_type))
         self.by_source[name] = len(self.columns) - 1
-        self.open()
+        self.checked.append(len(self.columns) - 1)
+        self.slots.clear()
+        self._statement()
 
-    def write(
-        self, op: str, values: dict[str, Any], pos: str, committed_at: datetime, nones: dict[str, str]
-    ) -> None:
-        row: list[Any] = [None] * len(self.columns)
-        for name, value in values.items():
-            row[self.by_source[name]] = value
-        for col, value in zip(self.columns, row, strict=True):
-            reason = _check_value(col, value)
-            if value is None and "range" in nones.get(col.name, ""):
-                # a zero date (the library decodes it as None): the snapshot's reject rule
-                reason = f"{col.name}: zero or invalid date"
-            if reason:
-                key = str(row[0])
-                payload = {c.name: _text(v) for c, v in zip(self.columns, row, strict=True)}
-                self.rejects.append(Reject(key, reason, payload))
-                # the key's row is no longer landed as it is (as a snapshot would not land it):
-                # its current state in the warehouse must not be the version before this change
-                op, row = "d", [row[0]] + [None] * (len(row) - 1)
-                self.written -= 1  # counted as a reject, not as a row written
-                break
-        if self.copy is None:
-            self.open()
-        self.copy.write_row((*row, op, pos, committed_at, self.ctx.run_id))
+    def slots_of(self, names: tuple[str, ...]) -> list[int] | None:
+        """The writer's column of each binlog column (None: the same order)."""
+        slots = [self.by_source[n] for n in names]
+        self.slots[names] = None if slots == list(range(len(self.columns))) else slots
+        return self.slots[names]
+
+    def write(self, op: str, row: list[Any], pos: str, committed_at: datetime) -> None:
+        """One change; ``row`` in the writer's column order."""
+        columns = self.columns
+        if BAD_DATE in row or any(_check_value(columns[i], row[i]) for i in self.checked):
+            reason = next(r for r in (_check_value(c, v) for c, v in zip(columns, row, strict=True)) if r)
+            payload = {c.name: _text(v) for c, v in zip(columns, row, strict=True)}
+            self.rejects.append(Reject(str(row[0]), reason, payload))
+            # the key's row is no longer landed as it is (as a snapshot would not land it):
+            # its current state in the warehouse must not be the version before this change
+            op, row = "d", [row[0]] + [None] * (len(row) - 1)
+            self.written -= 1  # counted as a reject, not as a row written
+        self.rows.append((*row, op, pos, committed_at, self.ctx.run_id))
         self.written += 1
+        if len(self.rows) >= self.BATCH:
+            self.flush()
 
 
 def _text(value: Any) -> str | None:
+    if value is BAD_DATE:
+        return "0000-00-00"
     return None if value is None else str(value).replace("\x00", "\\u0000")
 
 
-def _stream_binlog(
+@dataclass
+class _Member:
+    """A stream of a binlog pass: its own start, writer and last whole transaction."""
+
+    stream: Stream
+    result: StreamResult
+    state: State
+    start: Position = Position("", 0)
+    writer: ChangeWriter | None = None
+    known: set[str] = field(default_factory=set)
+    committed: Position = Position("", 0)  # the end of the last whole transaction written
+    pending: int = 0  # rows written after it (a transaction cut by the end of the read)
+
+
+def _read_binlog(
     ctx: RunContext,
-    stream: Stream,
-    result: StreamResult,
     login: MysqlLogin,
-    state: State,
-    src_cols: list[Any],
+    group: list[_Member],
+    src_cols: dict[str, list[SourceColumn]],
     end: Position,
-    files: dict[str, int],
     generation: str | None,
 ) -> None:
-    start = Position.parse(state.mark or "")
-    if start.file not in files or start.pos > files[start.file]:
-        raise SourceError(
-            f"MySQL: stream {stream.name}'s binlog position {start} is no longer on the server (the"
-            f" binlog was purged or the server reset; it holds {', '.join(files) or 'no binlog'}):"
-            f" changes since then are lost to capture. Re-snapshot the stream: {resnapshot_command(stream)}"
-        )
-    if start.key >= end.key:
-        result.status = "unchanged"
-        result.mark_after = state.mark
+    """One pass over the binlog for every member, from the earliest member's position to ``end``:
+    each member takes the changes of its table past its own position; each position advances to
+    the end of the last whole transaction read, in the run's transaction, with the rows."""
+    members: list[_Member] = []
+    for m in group:
+        m.start = m.committed = Position.parse(m.state.mark or "")
+        if m.start.key >= end.key:
+            m.result.status = "unchanged"
+            m.result.mark_after = m.state.mark
+            continue
+        plan = make_plan(ctx.conn, m.stream, login, src_cols[m.stream.name], m.result.notes)
+        m.writer = ChangeWriter(ctx, m.stream, plan)
+        m.known = {s.name for s in src_cols[m.stream.name]}
+        members.append(m)
+    if not members:
         return
-    plan = make_plan(ctx.conn, stream, login, src_cols, result.notes)
-    writer = ChangeWriter(ctx, stream, plan)
-    known = {s.name for s in src_cols}
-    key_name = plan.columns[0][1].name  # type: ignore[union-attr]
-    committed = start  # the end of the last whole transaction written
-    pending = 0  # rows written after it (a transaction cut by the end of the read)
+    by_table: dict[str, list[_Member]] = {}
+    for m in members:
+        by_table.setdefault(m.stream.source, []).append(m)
+    start = min((m.start for m in members), key=lambda p: p.key)
     changes = 0
-    try:
-        for kind, rows, at, boundary in _events(login, stream, start, end):
-            if boundary is not None:
-                committed, pending = boundary, 0
-                crash_point(ctx.settings, "between_batches")
-                if committed.key >= end.key:
-                    break
-                continue
-            pos = str(at[0])
-            for op, values, nones in _changes(kind, rows, key_name):
-                for name in values:
-                    if name not in writer.by_source:
-                        writer.add_source_column(
-                            name, _new_column_type(ctx, stream, login, name, known, result)
-                        )
-                writer.write(op, values, pos, at[1], nones)
-                pending += 1
-                changes += 1
-                if changes == 1:
-                    crash_point(ctx.settings, "extract")
-                if changes % 10_000 == 0:
-                    ctx.progress(None, 10_000)
-    finally:
-        writer.close()
+    for kind, here, at, event, txn_pos in _events(login, list(by_table), start, end):
+        if kind == "commit":
+            for m in members:
+                if here.key > m.start.key:
+                    m.committed, m.pending = here, 0
+            crash_point(ctx.settings, "between_batches")
+            if here.key >= end.key:
+                break
+            continue
+        if kind == "truncate":
+            for m in members:
+                if m.stream.source.upper() in event and here.key > m.start.key:
+                    raise SourceError(
+                        f"MySQL {login.database}.{m.stream.source} was truncated at binlog {here}:"
+                        f" re-snapshot the stream: {resnapshot_command(m.stream)}"
+                    )
+            continue
+        takers = [m for m in by_table.get(event.table, ()) if here.key > m.start.key]
+        if not takers:
+            continue
+        names, images = _images(event)
+        pos = str(txn_pos)
+        for m in takers:
+            n = _take(ctx, m, login, kind, names, images, pos, at)
+            m.pending += n
+            changes += n
+            if changes == n and n:
+                crash_point(ctx.settings, "extract")
+            if changes // 10_000 != (changes - n) // 10_000:
+                ctx.progress(None, 10_000)
     ctx.progress(None, changes % 10_000)
-    if pending:  # rows of a transaction whose end was not read: the next run reads it whole
-        ctx.conn.execute(
-            sql.SQL(
-                "delete from {t} where {seq} in (select {seq} from {t} where _softcart_run_id = %s"
-                " order by {seq} desc limit %s)"
-            ).format(t=table_ident(stream), seq=ident("_softcart_seq")),
-            (ctx.run_id, pending),
-        )
-        writer.written = max(0, writer.written - pending)
-    result.rows_written = writer.written
-    result.rows_rejected += write_rejects(ctx, stream.name, writer.rejects)
-    result.rows_read = writer.written + len(writer.rejects)
-    result.mark_after = str(committed)
-    result.status = "succeeded" if result.rows_read else "unchanged"
-    write_state(ctx, stream, str(committed), state.seed_mark, generation)
+    for m in members:
+        writer = m.writer
+        assert writer is not None
+        if m.pending:  # rows of a transaction whose end was not read: the next run reads it whole
+            writer.drop_last(m.pending)
+        writer.flush()
+        result = m.result
+        result.rows_written = writer.written
+        result.rows_rejected += write_rejects(ctx, m.stream.name, writer.rejects)
+        result.rows_read = writer.written + len(writer.rejects)
+        result.mark_after = str(m.committed)
+        result.status = "succeeded" if result.rows_read else "unchanged"
+        write_state(ctx, m.stream, str(m.committed), m.state.seed_mark, generation)
+
+
+def _images(event: Any) -> tuple[tuple[str, ...], list[list[Any]]]:
+    """(column names, every row image of a rows event, in order): the project's decoder, or the
+    library's for what the decoder does not know (a zero date is BAD_DATE either way)."""
+    try:
+        decoder, images = event_images(event)
+        return decoder.names_key, images
+    except Unsupported:
+        pass
+    rows = event.rows
+    images = []
+    names: tuple[str, ...] = ()
+    for row in rows:
+        for part in ("before", "after", ""):
+            values = row.get(f"{part}_values" if part else "values")
+            if values is None:
+                continue
+            names = names or tuple(values)
+            nones = row.get(f"{part}_none_sources" if part else "none_sources") or {}
+            images.append(
+                [BAD_DATE if v is None and "range" in nones.get(n, "") else v for n, v in values.items()]
+            )
+    return names, images
+
+
+def _take(
+    ctx: RunContext,
+    m: _Member,
+    login: MysqlLogin,
+    kind: str,
+    names: tuple[str, ...],
+    images: list[list[Any]],
+    pos: str,
+    at: datetime,
+) -> int:
+    """Write one rows event's changes of a member (an update of the key: a delete plus an
+    insert); returns how many change rows."""
+    writer = m.writer
+    assert writer is not None
+    if names in writer.slots:
+        slots = writer.slots[names]
+    else:
+        for name in names:
+            if name not in writer.by_source:
+                writer.add_source_column(
+                    name, _new_column_type(ctx, m.stream, login, name, m.known, m.result)
+                )
+        slots = writer.slots_of(names)
+    if slots is not None:
+        width = len(writer.columns)
+        placed = []
+        for image in images:
+            row: list[Any] = [None] * width
+            for j, i in enumerate(slots):
+                row[i] = image[j]
+            placed.append(row)
+        images = placed
+    write = writer.write
+    if kind != "u":
+        for image in images:
+            write(kind, image, pos, at)
+        return len(images)
+    n = 0
+    for i in range(0, len(images), 2):
+        before, after = images[i], images[i + 1]
+        if before[0] != after[0]:  # the key (the writer's first column) moved
+            write("d", before, pos, at)
+            write("c", after, pos, at)
+            n += 2
+        else:
+            write("u", after, pos, at)
+            n += 1
+    return n
 
 
 def _new_column_type(
@@ -391,29 +593,16 @@ def _new_column_type(
     return pg_type
 
 
-def _changes(
-    kind: str, rows: list[dict[str, Any]], key: str
-) -> Iterator[tuple[str, dict[str, Any], dict[str, str]]]:
-    """(op, values, why a value is None) per change-log row of one rows event: an update of the key
-    is a delete plus an insert."""
-    for row in rows:
-        if kind in ("c", "d"):
-            yield kind, row["values"], row.get("none_sources") or {}
-        else:
-            before, after = row["before_values"], row["after_values"]
-            after_none = row.get("after_none_sources") or {}
-            if before.get(key) != after.get(key):
-                yield "d", before, row.get("before_none_sources") or {}
-                yield "c", after, after_none
-            else:
-                yield "u", after, after_none
+KINDS = {23: "c", 30: "c", 24: "u", 31: "u", 25: "d", 32: "d"}  # WRITE/UPDATE/DELETE_ROWS v1, v2
 
 
 def _events(
-    login: MysqlLogin, stream: Stream, start: Position, end: Position
-) -> Iterator[tuple[str, list[dict[str, Any]], tuple[Position, datetime], Position | None]]:
-    """(kind, rows, (position, commit time), None) per rows event of the stream's table, and
-    ("", [], ..., end of transaction) at each transaction boundary, from ``start`` on."""
+    login: MysqlLogin, tables: list[str], start: Position, end: Position
+) -> Iterator[tuple[str, Position, datetime, Any, Position]]:
+    """(kind, position after the event, commit time, event, position of its transaction) from
+    ``start`` to the first transaction end at or past ``end``: kind ``c``/``u``/``d`` for a rows
+    event of one of ``tables`` (``event`` the library's, not decoded yet), ``commit`` at each
+    transaction end, ``truncate`` (``event`` the statement, upper case) for a TRUNCATE."""
     from pymysqlreplication import BinLogStreamReader
     from pymysqlreplication.event import QueryEvent, RotateEvent, XidEvent
     from pymysqlreplication.row_event import DeleteRowsEvent, UpdateRowsEvent, WriteRowsEvent
@@ -437,30 +626,29 @@ def _events(
         is_mariadb=False,
         enable_logging=False,
         only_schemas=[login.database],
+        only_tables=tables,
         only_events=[WriteRowsEvent, UpdateRowsEvent, DeleteRowsEvent, XidEvent, QueryEvent, RotateEvent],
     )
-    kinds = {WriteRowsEvent: "c", UpdateRowsEvent: "u", DeleteRowsEvent: "d"}
     txn_pos = start
     try:
         for event in reader:
             here = Position(reader.log_file, reader.log_pos)
+            kind = KINDS.get(event.event_type)
+            if kind is not None:
+                yield kind, here, _at(event.timestamp), event, txn_pos
+                continue
             if isinstance(event, XidEvent):
                 txn_pos = here
-                yield "", [], (here, _at(event.timestamp)), here
+                yield "commit", here, _at(event.timestamp), None, here
             elif isinstance(event, QueryEvent):
                 text = event.query.strip().upper() if isinstance(event.query, str) else ""
                 if text == "COMMIT":
                     txn_pos = here
-                    yield "", [], (here, _at(event.timestamp)), here
-                elif text.startswith("TRUNCATE") and stream.source.upper() in text:
-                    raise SourceError(
-                        f"MySQL {login.database}.{stream.source} was truncated at binlog {here}: re-snapshot"
-                        f" the stream: {resnapshot_command(stream)}"
-                    )
+                    yield "commit", here, _at(event.timestamp), None, here
+                elif text.startswith("TRUNCATE"):
+                    yield "truncate", here, _at(event.timestamp), text, txn_pos
                 elif text == "BEGIN":
                     txn_pos = here
-            elif type(event) in kinds and event.table == stream.source:
-                yield kinds[type(event)], event.rows, (txn_pos, _at(event.timestamp)), None
             if here.key >= end.key and isinstance(event, XidEvent | QueryEvent):
                 break
     finally:

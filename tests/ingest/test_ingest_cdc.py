@@ -225,3 +225,42 @@ def test_catalog_edits_and_removals_reach_the_change_log(isolated: Settings) -> 
     assert reconcile(isolated) == 0
     assert ingest(isolated, CATALOG) == 0
     assert last_stream_run(isolated, CATALOG)["status"] == "unchanged"
+
+
+def _mysql_connections(settings: Settings) -> int:
+    admin = mysql_admin_connect(settings)
+    try:
+        with admin.cursor() as cur:
+            cur.execute("SHOW GLOBAL STATUS LIKE 'Connections'")
+            return int(cur.fetchone()[1])  # type: ignore[index]
+    finally:
+        admin.close()
+
+
+def test_one_binlog_reader_for_the_streams_of_a_run(isolated: Settings) -> None:
+    """Two change streams at different positions: one pass over the binlog serves both, each takes
+    only its own table's changes past its own position."""
+    insert_sales(isolated, sales_rows(10))
+    mysql_exec(isolated, "INSERT INTO customers VALUES (1, 'Chile'), (2, 'Peru')")
+    assert ingest(isolated, SALES, CUSTOMERS) == 0
+    mysql_exec(isolated, "UPDATE customers SET country = 'Fiji' WHERE customer_id = 2")
+    assert ingest(isolated, CUSTOMERS) == 0  # customers is now ahead of sales_data
+    conn = mysql(isolated)
+    with conn.cursor() as cur:  # one transaction on both tables, then one on each
+        conn.begin()
+        cur.execute("UPDATE sales_data SET quantity = 50 WHERE rowid = 3")
+        cur.execute("DELETE FROM customers WHERE customer_id = 1")
+        conn.commit()
+        cur.execute("DELETE FROM sales_data WHERE rowid = 4")
+        cur.execute("INSERT INTO customers VALUES (3, 'Cuba')")
+    conn.close()
+    before = _mysql_connections(isolated)
+    assert ingest(isolated, SALES, CUSTOMERS) == 0
+    # one metadata connection and the reader's two (its dump and its control connection); a
+    # reader per stream would open three per stream
+    assert _mysql_connections(isolated) - before - 1 == 3  # - 1: this count's own connection
+    assert ops(isolated) == [(3, "u"), (4, "d")]
+    assert ops(isolated, "mysql_sales__customers", "customer_id") == [(1, "d"), (3, "c")]
+    assert last_stream_run(isolated, CUSTOMERS)["rows_written"] == 2
+    assert current_sales(isolated) == source_sales(isolated)
+    assert reconcile(isolated) == 0
