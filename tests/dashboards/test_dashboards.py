@@ -226,9 +226,9 @@ def test_the_committed_bundle_is_what_superset_exports(bi_warehouse: BiWarehouse
         assert list(exported[uuid]) == list(doc), name
 
 
-def test_the_stock_dashboard_follows_the_inventory(bi_warehouse: BiWarehouse) -> None:
+def test_the_stock_dashboard_follows_the_inventory(bi_warehouse: BiWarehouse, page: Page) -> None:
     """Stock taken to 0 in MySQL (two products sold out, one restocked after touching 0) shows on
-    the stock charts after the next run, equal to the source's figures."""
+    the stock charts after the next run, equal to the source's figures, in the API and the browser."""
     settings = bi_warehouse.settings
     products = [
         p for (p,) in source(settings, "select product_id from inventory order by product_id limit 3")
@@ -256,3 +256,7 @@ def test_the_stock_dashboard_follows_the_inventory(bi_warehouse: BiWarehouse) ->
     assert (today["stockout_days"], today["products_out_of_stock"]) == (3, 2)
     listed = {int(r["product_id"]): r["on_hand"] for r in data["Products to reorder today"]}
     assert listed == {products[0]: 0, products[1]: 0}
+    shown = open_dashboard(page, _log_in(page, settings), "stock")
+    screenshot(page, "superset-stock.png")
+    assert {n: c.error for n, c in shown.items() if c.error or not c.drawn} == {}
+    assert (shown["Units on hand"].number(), shown["Products out of stock"].number()) == (f"{on_hand:,}", "2")
