@@ -35,7 +35,7 @@ from softcart.core.settings import Settings, load_settings
 from softcart.pipeline import RunParams, run
 
 GOAL = 1.5
-DASHBOARDS = ("module-4", "sales", "data-health")
+DASHBOARDS = ("module-4", "sales", "data-health", "stock")
 console = Console()
 
 

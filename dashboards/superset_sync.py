@@ -317,6 +317,15 @@ class SupersetClient:
         if response.status_code != 200:
             raise SyncError(f"Superset refused the bundle: {response.status_code} {response.text[:2000]}")
 
+    def export_dashboards(self, ids: list[int]) -> dict[str, bytes]:
+        """What Superset's export of these dashboards holds (``/api/v1/dashboard/export/``, the UI's
+        "Export" download): file name in the bundle (``charts/x_3.yaml``) -> content."""
+        response = self.http.get("/api/v1/dashboard/export/", params={"q": f"!({','.join(map(str, ids))})"})
+        if response.status_code != 200:
+            raise SyncError(f"Superset refused the export: {response.status_code} {response.text[:500]}")
+        with zipfile.ZipFile(io.BytesIO(response.content)) as zf:
+            return {name.split("/", 1)[1]: zf.read(name) for name in zf.namelist() if "/" in name}
+
     def chart_data(self, chart_id: int) -> list[dict[str, Any]]:
         """The rows ``/api/v1/chart/<id>/data/`` returns for the chart's saved query."""
         body = self.get(f"/api/v1/chart/{chart_id}/data/")
@@ -407,6 +416,77 @@ def fix_query_contexts(client: SupersetClient, chart_uuids: set[str]) -> int:
         )
         fixed += 1
     return fixed
+
+
+# --- exports: what differs between Superset installations ------------------------------------------
+
+
+def _chart_ids(position: dict[str, Any]) -> dict[int, str]:
+    """A dashboard's chart ids -> chart uuids, from its position (the ids of one installation)."""
+    return {
+        int(v["meta"]["chartId"]): str(v["meta"]["uuid"])
+        for v in position.values()
+        if isinstance(v, dict) and v.get("type") == "CHART" and "uuid" in v.get("meta", {})
+    }
+
+
+def _by_uuid(value: Any, ids: dict[int, str]) -> Any:
+    if isinstance(value, list):
+        return [_by_uuid(v, ids) for v in value]
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return value
+    try:
+        return ids.get(int(value), value)
+    except ValueError:
+        return value
+
+
+def installation_neutral(doc: dict[str, Any]) -> dict[str, Any]:
+    """A chart's or dashboard's export YAML with the numbers one Superset assigns (chart and dataset
+    ids) replaced by the uuids they stand for or dropped, so that the committed file and another
+    installation's export of it compare equal when their content is the same."""
+    doc = json.loads(json.dumps(doc))
+    if "slice_name" in doc:  # a chart: its dataset by uuid (dataset_uuid), never by id
+        if isinstance(doc.get("params"), dict):
+            doc["params"].pop("datasource", None)
+            doc["params"].pop("slice_id", None)
+        if doc.get("query_context"):
+            query = json.loads(doc["query_context"])
+            query.pop("datasource", None)
+            if isinstance(query.get("form_data"), dict):
+                query["form_data"].pop("datasource", None)
+                query["form_data"].pop("slice_id", None)
+            doc["query_context"] = query
+        return doc
+    position = doc.get("position") or {}
+    ids = _chart_ids(position)
+    for v in position.values():
+        if isinstance(v, dict) and v.get("type") == "CHART":
+            v["meta"].pop("chartId", None)
+    metadata = doc.get("metadata") or {}
+    for key in ("timed_refresh_immune_slices",):
+        if key in metadata:
+            metadata[key] = _by_uuid(metadata[key], ids)
+    for key in ("expanded_slices", "chart_configuration", "filter_scopes"):
+        if isinstance(metadata.get(key), dict):
+            metadata[key] = {str(_by_uuid(k, ids)): v for k, v in metadata[key].items()}
+    for config in (metadata.get("chart_configuration") or {}).values():
+        if isinstance(config, dict):
+            config["id"] = _by_uuid(config.get("id"), ids)
+            scope = (config.get("crossFilters") or {}).get("scope")
+            if isinstance(scope, dict):
+                scope["excluded"] = _by_uuid(scope.get("excluded", []), ids)
+            if "chartsInScope" in (config.get("crossFilters") or {}):
+                config["crossFilters"]["chartsInScope"] = _by_uuid(
+                    config["crossFilters"]["chartsInScope"], ids
+                )
+    filters = list(metadata.get("native_filter_configuration") or [])
+    for holder in [*filters, metadata.get("global_chart_configuration") or {}]:
+        if "chartsInScope" in holder:
+            holder["chartsInScope"] = _by_uuid(holder["chartsInScope"], ids)
+        if isinstance(holder.get("scope"), dict) and "excluded" in holder["scope"]:
+            holder["scope"]["excluded"] = _by_uuid(holder["scope"]["excluded"], ids)
+    return doc
 
 
 # --- the step -------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from softcart.core.settings import Settings
 GENERATED_FILES = (
     "oltpdata.csv",
     "customers.csv",
+    "inventory.csv",
     "catalog.json",
     "searchterms.csv",
     "accesslog.txt",

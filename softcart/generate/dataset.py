@@ -31,6 +31,7 @@ from softcart.generate.calendar import dim_date_lines
 from softcart.generate.catalog import generate_catalog
 from softcart.generate.customers import generate_customers
 from softcart.generate.formats import FILE_FORMATS, DatasetFileWriter, csv_lines
+from softcart.generate.inventory import inventory_lines
 from softcart.generate.sales import (
     ecommerce_chunks,
     fact_sales_chunks,
@@ -124,6 +125,7 @@ def write_dataset_files(folder: Path, scale: float, seed: int, progress: Reporte
         "oltpdata.csv": (len(sales), oltp_chunks(sales, catalog, customers)),
         "catalog.json": (len(catalog), _lazy(catalog.json_lines)),
         "customers.csv": (len(customers), _lazy(customers.csv_lines)),
+        "inventory.csv": (len(catalog), _lazy(lambda: inventory_lines(catalog.product_id, seed))),
         "DimDate.csv": (N_DAYS, _lazy(dim_date_lines)),
         "DimCategory.csv": (
             len(CATEGORIES),

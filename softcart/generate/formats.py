@@ -35,6 +35,7 @@ FILE_FORMATS: dict[str, FileFormat] = {
         FileFormat("oltpdata.csv", None, bom=False, trailing_newline=False),
         FileFormat("catalog.json", None, bom=False, trailing_newline=False),
         FileFormat("customers.csv", "customer_id,country", bom=False, trailing_newline=True),
+        FileFormat("inventory.csv", "product_id,on_hand,reorder_level", bom=False, trailing_newline=True),
         FileFormat(
             "DimDate.csv",
             "dateid,date,Year,Quarter,QuarterName,Month,Monthname,Day,Weekday,WeekdayName",

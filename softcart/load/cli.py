@@ -27,10 +27,11 @@ from softcart.load.catalog_lines import CatalogLines, parse_catalog
 from softcart.load.customers_csv import CustomersCsv, parse_customers_csv
 from softcart.load.errors import LoadError
 from softcart.load.file_inputs import FILE_INPUTS, FileInput, check_file_input
+from softcart.load.inventory_csv import InventoryCsv, parse_inventory_csv
 from softcart.load.sales_csv import SalesCsv, parse_sales_csv
 from softcart.load.sales_dump import SalesDump, parse_sales_dump
 
-MYSQL_FILES = ("sales.sql", "oltpdata.csv", "customers.csv")
+MYSQL_FILES = ("sales.sql", "oltpdata.csv", "customers.csv", "inventory.csv")
 MONGO_FILES = ("catalog.json",)
 KNOWN_FILES = MYSQL_FILES + MONGO_FILES + tuple(FILE_INPUTS)
 
@@ -41,13 +42,14 @@ class CheckedDataset:
     sales_dump: SalesDump | None = None
     sales_csv: SalesCsv | None = None
     customers: CustomersCsv | None = None
+    inventory: InventoryCsv | None = None
     catalog: CatalogLines | None = None
     inputs: list[FileInput] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
 
     @property
     def has_mysql(self) -> bool:
-        return any(x is not None for x in (self.sales_dump, self.sales_csv, self.customers))
+        return any(x is not None for x in (self.sales_dump, self.sales_csv, self.customers, self.inventory))
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,8 @@ def check_dataset(dataset: Path, progress: Progress) -> CheckedDataset:
                 checked.sales_csv = parse_sales_csv(path, advance)
         elif name == "customers.csv":
             checked.customers = parse_customers_csv(path)
+        elif name == "inventory.csv":
+            checked.inventory = parse_inventory_csv(path)
         elif name == "catalog.json":
             with _task(progress, f"checking {name}", _line_estimate(path)) as advance:
                 checked.catalog = parse_catalog(path, advance)
@@ -187,6 +191,14 @@ def _write(
                     "LOAD DATA customers.csv",
                     None,
                     lambda _: mysql.load_customers(customers),
+                )
+            if (inventory := checked.inventory) is not None:
+                timed(
+                    "inventory.csv",
+                    f"MySQL {db}.inventory",
+                    "LOAD DATA inventory.csv",
+                    None,
+                    lambda _: mysql.load_inventory(inventory),
                 )
         if use_mongo:
             mongo = MongoLoad(settings, replace=replace)

@@ -21,14 +21,17 @@ from softcart.core.connections import mysql_connect
 from softcart.core.settings import Settings
 from softcart.load.customers_csv import CustomersCsv
 from softcart.load.errors import LoadError, located
+from softcart.load.inventory_csv import COLUMNS as INVENTORY_COLUMNS
+from softcart.load.inventory_csv import InventoryCsv
 from softcart.load.sales_csv import COLUMNS as SALES_CSV_COLUMNS
 from softcart.load.sales_csv import SalesCsv
 from softcart.load.sales_dump import SalesDump
 
-TABLES = ("sales_data", "customers")
+TABLES = ("sales_data", "customers", "inventory")
 NEW, OLD = "__softcart_new", "__softcart_old"
 _DUPLICATE = re.compile(r"Duplicate entry '([^']*)'")
 _LOCAL_INFILE_REFUSED = {1148, 2068, 3948}
+_KEYS = {"customers.csv": ("customers", "customer_id"), "inventory.csv": ("inventory", "product_id")}
 
 
 def _write_tsv(path: Path, rows: Iterable[Sequence[object]]) -> None:
@@ -124,14 +127,27 @@ class MysqlLoad:
             raise self._warning_error(parsed.path.name, warnings, lambda v: by_id.get(v))
         return len(parsed.rows)
 
+    def load_inventory(self, parsed: InventoryCsv) -> int:
+        path = Path(self.tmp.name) / "inventory.tsv"
+        _write_tsv(path, parsed.rows)
+        columns = ", ".join(f"`{c}`" for c in INVENTORY_COLUMNS)
+        statement = (
+            f"LOAD DATA LOCAL INFILE %s INTO TABLE {self.table('inventory')} CHARACTER SET utf8mb4 "
+            f"FIELDS TERMINATED BY '\\t' LINES TERMINATED BY '\\n' ({columns})"
+        )
+        warnings = self._load(parsed.path.name, statement, path, len(parsed.rows))
+        if warnings:
+            by_id = {row[0]: line for row, line in zip(parsed.rows, parsed.lines, strict=True)}
+            raise self._warning_error(parsed.path.name, warnings, lambda v: by_id.get(v))
+        return len(parsed.rows)
+
     def _warning_error(self, file: str, warnings: list[tuple[Any, ...]], line_of: Any) -> LoadError:
         message = str(warnings[0][2])
         duplicate = _DUPLICATE.search(message)
         if duplicate and line_of is not None:
             key = duplicate.group(1)
             line = line_of(int(key)) if key.isdigit() else None
-            what = "sales_data" if file != "customers.csv" else "customers"
-            field = "rowid" if what == "sales_data" else "customer_id"
+            what, field = _KEYS.get(file, ("sales_data", "rowid"))
             return located(
                 file, line, field, f"{key} is already in {what} (load with --replace, or remove those rows)"
             )

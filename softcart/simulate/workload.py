@@ -13,8 +13,10 @@ Realistic transactions, each committed on its own (MySQL) or as one document wri
 * ``catalog_remove``: a product document deleted (MongoDB).
 
 Deterministic from the seed: the same seed against the same starting state commits the same
-transactions. The initial state of ``inventory`` (when the table is empty) comes from
-:func:`initial_inventory`: stock for every product the sales and the catalog name.
+transactions. The initial state of ``inventory`` is the generated dataset's ``inventory.csv``
+(``softcart load``); when the table is empty (a dataset without it, such as the course's files) the
+simulator writes the same initial stock (:func:`softcart.generate.inventory.initial_inventory`) for
+every product the sales and the catalog name.
 
 Library code: returns a :class:`SimulationResult` (committed counts per kind, rows changed per
 table); ``softcart.simulate.cli`` prints it.
@@ -30,6 +32,7 @@ from typing import Any
 
 from softcart.core.connections import mongo_client, mysql_connect
 from softcart.core.settings import Settings
+from softcart.generate.inventory import initial_inventory
 
 KINDS = {
     "sale": 50,
@@ -61,12 +64,6 @@ class SimulationResult:
     def count(self, table: str, op: str, n: int = 1) -> None:
         per = self.changes.setdefault(table, {"c": 0, "u": 0, "d": 0})
         per[op] += n
-
-
-def initial_inventory(product_ids: list[int], seed: int) -> list[tuple[int, int, int]]:
-    """(product_id, on_hand, reorder_level) for every product: the stock the shop starts with."""
-    rng = random.Random(f"inventory:{seed}")  # noqa: S311 (a workload, not a secret)
-    return [(p, rng.randint(20, 200), rng.choice((5, 10, 20))) for p in sorted(set(product_ids))]
 
 
 class Shop:

@@ -19,7 +19,7 @@ from playwright.sync_api import Page
 from softcart_cli import softcart
 from superset_page import apply_native_filter, charts, create_chart, login, open_dashboard, wait_loaded
 
-from dashboards.superset_sync import SupersetClient, bundle_dir
+from dashboards.superset_sync import SupersetClient, bundle_dir, installation_neutral
 from softcart.core.connections import mysql_connect, postgres_connect
 from softcart.core.credentials import superset_admin
 from softcart.core.settings import Settings
@@ -53,6 +53,12 @@ def warehouse(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
         return conn.execute(sql).fetchall()  # type: ignore[arg-type]
 
 
+def source(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
+    with mysql_connect(settings) as conn, conn.cursor() as cur:
+        cur.execute(sql)
+        return list(cur.fetchall())
+
+
 def dashboard_charts(client: SupersetClient, slug: str) -> dict[str, int]:
     return {c["slice_name"]: c["id"] for c in client.get(f"/api/v1/dashboard/{slug}/charts")["result"]}
 
@@ -73,7 +79,7 @@ def bundle_dir_path() -> Path:
 
 def test_the_pipeline_published_the_dashboards(bi_warehouse: BiWarehouse) -> None:
     assert (
-        "ok bi: 5 datasets from the dbt manifest, 14 charts, 3 dashboards imported into"
+        "ok bi: 6 datasets from the dbt manifest, 20 charts, 4 dashboards imported into"
         in bi_warehouse.first_run
     )
     assert bundle_dir(bi_warehouse.settings) == bundle_dir_path()
@@ -81,14 +87,14 @@ def test_the_pipeline_published_the_dashboards(bi_warehouse: BiWarehouse) -> Non
         dashboards = {
             d["slug"]: d["dashboard_title"] for d in client.list_all("dashboard", ["slug", "dashboard_title"])
         }
-        assert {"module-4", "sales", "data-health"} <= set(dashboards)
+        assert {"module-4", "sales", "data-health", "stock"} <= set(dashboards)
         assert "Module 4" in dashboards["module-4"]
         urls = {d["slug"]: d["url"] for d in client.list_all("dashboard", ["slug", "url"])}
     # each dashboard is a dbt exposure whose URL opens it on this Superset (the browser tests open these)
     manifest = json.loads((target_dir(bi_warehouse.settings) / "manifest.json").read_text())
     exposed = {e["url"] for e in manifest["exposures"].values() if e["type"] == "dashboard"}
     base = bi_warehouse.settings.superset.raw.rstrip("/")
-    assert exposed == {base + urls[slug] for slug in ("module-4", "sales", "data-health")}
+    assert exposed == {base + urls[slug] for slug in ("module-4", "sales", "data-health", "stock")}
 
 
 def test_module_4_charts_hold_the_course_figures(bi_warehouse: BiWarehouse, capstone: Path) -> None:
@@ -116,7 +122,13 @@ def test_every_dashboard_renders_every_chart_with_the_warehouse_figures(
 ) -> None:
     settings = bi_warehouse.settings
     base = _log_in(page, settings)
-    for slug, name in (("module-4", "module_4"), ("sales", "sales"), ("data-health", "data_health")):
+    dashboards = (
+        ("module-4", "module_4"),
+        ("sales", "sales"),
+        ("data-health", "data_health"),
+        ("stock", "stock"),
+    )
+    for slug, name in dashboards:
         shown = open_dashboard(page, base, slug)
         screenshot(page, f"superset-{slug}.png")
         assert set(shown) == committed_charts(name), slug
@@ -129,6 +141,9 @@ def test_every_dashboard_renders_every_chart_with_the_warehouse_figures(
         if slug == "data-health":
             (run_id,) = warehouse(settings, "select max(run_id) from softcart_meta.ingest_runs")[0]
             assert re.search(rf"^{run_id}\s+succeeded", shown["Last ingestion runs"].text, re.M)
+        if slug == "stock":  # the stock the generator wrote, as MySQL holds it
+            (on_hand,) = source(settings, "select sum(on_hand) from inventory")[0]
+            assert on_hand > 0 and shown["Units on hand"].number() == f"{on_hand:,}"
 
 
 def test_a_native_filter_narrows_the_sales_dashboard(bi_warehouse: BiWarehouse, page: Page) -> None:
@@ -184,3 +199,64 @@ def test_new_sales_show_after_the_next_run(bi_warehouse: BiWarehouse, page: Page
     (revenue,) = warehouse(settings, "select sum(amount) from marts.fct_sales")[0]
     assert after == f"{revenue:,.2f}"
     assert Decimal(after.replace(",", "")) - Decimal(before.replace(",", "")) == Decimal("3703.68")
+
+
+def test_the_committed_bundle_is_what_superset_exports(bi_warehouse: BiWarehouse) -> None:
+    """Exporting from the UI and committing is the way to change a dashboard: Superset's export of
+    every imported dashboard equals the committed YAML, file by file (matched by uuid), but for the
+    numbers each installation assigns (chart and dataset ids)."""
+    committed: dict[str, tuple[str, dict[str, Any]]] = {}
+    for folder in ("charts", "dashboards"):
+        for path in sorted((bundle_dir_path() / folder).glob("*.yaml")):
+            doc = yaml.safe_load(path.read_text())
+            committed[str(doc["uuid"])] = (f"{folder}/{path.name}", doc)
+    with SupersetClient.admin(bi_warehouse.settings) as client:
+        ids = [d["id"] for d in client.list_all("dashboard", ["id", "uuid"]) if str(d["uuid"]) in committed]
+        files = client.export_dashboards(ids)
+    exported: dict[str, dict[str, Any]] = {}
+    for name, content in files.items():
+        if name.startswith(("charts/", "dashboards/")):
+            doc = yaml.safe_load(content)
+            exported[str(doc["uuid"])] = doc
+    # every committed chart and dashboard is exported, nothing else is
+    assert {committed[u][0] for u in exported} == {name for name, _ in committed.values()}
+    for uuid, (name, doc) in committed.items():
+        assert installation_neutral(exported[uuid]) == installation_neutral(doc), name
+        # the committed text is Superset's own (key order and YAML style): a re-export changes nothing
+        assert list(exported[uuid]) == list(doc), name
+
+
+def test_the_stock_dashboard_follows_the_inventory(bi_warehouse: BiWarehouse, page: Page) -> None:
+    """Stock taken to 0 in MySQL (two products sold out, one restocked after touching 0) shows on
+    the stock charts after the next run, equal to the source's figures, in the API and the browser."""
+    settings = bi_warehouse.settings
+    products = [
+        p for (p,) in source(settings, "select product_id from inventory order by product_id limit 3")
+    ]
+    with mysql_connect(settings) as conn, conn.cursor() as cur:
+        cur.execute("update inventory set on_hand = 0 where product_id in (%s, %s, %s)", products)
+        conn.commit()
+        cur.execute("update inventory set on_hand = 25 where product_id = %s", (products[2],))
+        conn.commit()
+    done = softcart(settings, "run", *(f"--step={s}" for s in PIPELINE_STEPS[2:]))
+    assert done.returncode == 0, done.stderr[-4000:]
+    [(on_hand, out_of_stock, to_reorder)] = source(
+        settings, "select sum(on_hand), sum(on_hand = 0), sum(on_hand <= reorder_level) from inventory"
+    )
+    assert (out_of_stock, to_reorder) == (2, 2)
+    with SupersetClient.admin(settings) as client:
+        charts = dashboard_charts(client, "stock")
+        assert set(charts) == committed_charts("stock")
+        data = {name: client.chart_data(chart_id) for name, chart_id in charts.items()}
+    assert data["Units on hand"][0]["units_on_hand"] == on_hand
+    assert data["Products out of stock"][0]["products_out_of_stock"] == 2
+    assert data["Products to reorder"][0]["products_to_reorder"] == 2
+    # today: three products touched 0 (a stockout), two ended the day at 0
+    today = max(data["Stockouts per day"], key=lambda r: r["stock_date"])
+    assert (today["stockout_days"], today["products_out_of_stock"]) == (3, 2)
+    listed = {int(r["product_id"]): r["on_hand"] for r in data["Products to reorder today"]}
+    assert listed == {products[0]: 0, products[1]: 0}
+    shown = open_dashboard(page, _log_in(page, settings), "stock")
+    screenshot(page, "superset-stock.png")
+    assert {n: c.error for n, c in shown.items() if c.error or not c.drawn} == {}
+    assert (shown["Units on hand"].number(), shown["Products out of stock"].number()) == (f"{on_hand:,}", "2")

@@ -104,12 +104,13 @@ def test_datasets_and_metrics_come_from_the_manifest(isolated: Settings) -> None
 
     # with every dataset the charts use, the bundle holds them, from the manifest
     names = {p.stem for p in (isolated.root / "dashboards/superset/bundle").rglob("*.yaml")}
-    assert {"module_4", "sales", "data_health"} <= names
+    assert {"module_4", "sales", "data_health", "stock"} <= names
     for name in (
         "health_stream_freshness",
         "health_ingest_runs",
         "health_ingest_rejects",
         "health_warehouse_builds",
+        "bi_stock",
     ):
         node = json.loads(json.dumps(manifest["nodes"]["model.softcart.bi_sales"]))
         node.update(
@@ -117,7 +118,7 @@ def test_datasets_and_metrics_come_from_the_manifest(isolated: Settings) -> None
         )
         manifest["nodes"][node["unique_id"]] = node
     bundle = build_bundle(isolated, manifest)
-    assert bundle.count("datasets") == 5 and bundle.count("databases") == 1
+    assert bundle.count("datasets") == 6 and bundle.count("databases") == 1
     sales = yaml.safe_load(bundle.files["datasets/softcart_warehouse/bi_sales.yaml"])
     assert sales["uuid"] == dataset_uuid("bi_sales")
     assert sales["schema"] == "reporting" and sales["description"] == "Sales per cell."

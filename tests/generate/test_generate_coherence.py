@@ -26,6 +26,7 @@ def world(small_dataset: Path) -> dict[str, object]:
     return {
         "sales": records(small_dataset / "oltpdata.csv", header=False),
         "catalog": {d["product_id"]: d for d in docs},
+        "inventory": records(small_dataset / "inventory.csv"),
         "customers": {int(c): country for c, country in records(small_dataset / "customers.csv")},
         "countries": {country: int(i) for i, country in records(small_dataset / "DimCountry.csv")},
         "categories": {category: int(i) for i, category in records(small_dataset / "DimCategory.csv")},
@@ -37,6 +38,14 @@ def world(small_dataset: Path) -> dict[str, object]:
 
 def test_every_sale_joins_to_a_catalog_document(world: dict) -> None:
     assert {int(r[0]) for r in world["sales"]} <= set(world["catalog"])
+
+
+def test_the_initial_stock_covers_every_catalog_product_once(world: dict) -> None:
+    from softcart.generate.inventory import ON_HAND, REORDER_LEVELS
+
+    stock = [tuple(map(int, r)) for r in world["inventory"]]
+    assert [p for p, _, _ in stock] == sorted(world["catalog"])
+    assert all(ON_HAND[0] <= on_hand <= ON_HAND[1] and level in REORDER_LEVELS for _, on_hand, level in stock)
 
 
 def test_product_ids_are_unique_keys_of_the_catalog(small_dataset: Path) -> None:

@@ -27,7 +27,14 @@ def test_same_seed_gives_the_same_bytes(small_dataset: Path, tmp_path: Path) -> 
 def test_another_seed_gives_other_bytes(small_dataset: Path, tmp_path: Path) -> None:
     generate_dataset(tmp_path / "other", 0.001, 8, progress=False)
     ours, theirs = digests(small_dataset), digests(tmp_path / "other")
-    for name in ("oltpdata.csv", "catalog.json", "customers.csv", "FactSales.csv", "searchterms.csv"):
+    for name in (
+        "oltpdata.csv",
+        "catalog.json",
+        "customers.csv",
+        "inventory.csv",
+        "FactSales.csv",
+        "searchterms.csv",
+    ):
         assert ours[name] != theirs[name], name
     # the fixed dimensions do not depend on the seed
     assert ours["DimDate.csv"] == theirs["DimDate.csv"]
@@ -46,6 +53,7 @@ def test_scale_sets_the_row_counts(small_rows: dict[str, int], tmp_path: Path) -
     assert (small_rows["ecommerce.csv"], rows["ecommerce.csv"]) == (100, 3_500)  # 100: the floor
     assert (small_rows["catalog.json"], rows["catalog.json"]) == (40, 250)  # 40: the floor
     assert (small_rows["customers.csv"], rows["customers.csv"]) == (100, 5_000)
+    assert (small_rows["inventory.csv"], rows["inventory.csv"]) == (40, 250)  # one per product
     assert (small_rows["searchterms.csv"], rows["searchterms.csv"]) == (300, 500)
     assert (small_rows["accesslog.txt"], rows["accesslog.txt"]) == (300, 500)
     assert rows["DimDate.csv"] == small_rows["DimDate.csv"] == 1461

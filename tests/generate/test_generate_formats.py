@@ -13,7 +13,8 @@ import pytest
 
 from softcart.generate import FILE_FORMATS
 
-# every course file the generator also writes (FactSales.csv has no public copy; customers.csv is ours)
+# every course file the generator also writes (FactSales.csv has no public copy; customers.csv and
+# inventory.csv are ours)
 COURSE_FILES = [
     "oltpdata.csv",
     "catalog.json",
@@ -42,7 +43,7 @@ def csv_records(path: Path) -> list[list[str]]:
 def test_every_dataset_file_is_written(small_dataset: Path) -> None:
     names = {p.name for p in small_dataset.iterdir()}
     assert names == set(FILE_FORMATS)
-    assert set(COURSE_FILES) | {"FactSales.csv", "customers.csv"} == names
+    assert set(COURSE_FILES) | {"FactSales.csv", "customers.csv", "inventory.csv"} == names
 
 
 @pytest.mark.parametrize("name", COURSE_FILES)
@@ -171,6 +172,7 @@ def test_dim_category_and_country_are_the_course_dimensions(small_dataset: Path,
 
 def test_extra_files_have_headers(small_dataset: Path) -> None:
     assert first_line(small_dataset / "customers.csv") == b"customer_id,country"
+    assert first_line(small_dataset / "inventory.csv") == b"product_id,on_hand,reorder_level"
     assert first_line(small_dataset / "FactSales.csv") == b"orderid,dateid,countryid,categoryid,amount"
     for row in csv_records(small_dataset / "FactSales.csv")[1:]:
         assert len(row) == 5 and all(v.isdigit() for v in row)

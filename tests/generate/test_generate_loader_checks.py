@@ -16,11 +16,12 @@ def test_generated_dataset_passes_the_loader_checks(small_dataset: Path, small_r
     assert checked.ignored == []
     assert checked.sales_csv is not None and checked.sales_csv.rows == small_rows["oltpdata.csv"]
     assert checked.customers is not None and len(checked.customers.rows) == small_rows["customers.csv"]
+    assert checked.inventory is not None and len(checked.inventory.rows) == small_rows["inventory.csv"]
     assert checked.catalog is not None and len(checked.catalog.documents) == small_rows["catalog.json"]
     inputs = {i.path.name: i.rows for i in checked.inputs}
     expected = {
         name: rows
         for name, rows in small_rows.items()
-        if name not in ("oltpdata.csv", "customers.csv", "catalog.json")
+        if name not in ("oltpdata.csv", "customers.csv", "inventory.csv", "catalog.json")
     }
     assert inputs == expected

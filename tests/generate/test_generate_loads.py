@@ -42,6 +42,10 @@ def test_generated_dataset_loads_and_joins(isolated: Settings, tmp_path: Path) -
     )
     assert amount == expected
     assert mysql_rows(isolated, "SELECT COUNT(*) FROM customers") == [(rows["customers.csv"],)]
+    stock = mysql_rows(isolated, "SELECT product_id, on_hand, reorder_level FROM inventory ORDER BY 1")
+    assert [
+        tuple(map(int, line.split(","))) for line in (dataset / "inventory.csv").read_text().split()[1:]
+    ] == [tuple(r) for r in stock]
     orphans = mysql_rows(
         isolated,
         "SELECT COUNT(*) FROM sales_data s LEFT JOIN customers c ON c.customer_id = s.customer_id"

@@ -19,6 +19,8 @@ def test_generated_dataset_loads_with_every_row(isolated: Settings, tmp_path: Pa
 
     assert mysql_rows(isolated, "SELECT COUNT(*) FROM sales_data")[0][0] == generated["oltpdata.csv"]
     assert mysql_rows(isolated, "SELECT COUNT(*) FROM customers")[0][0] == generated["customers.csv"]
+    # the initial stock: one row per catalog product
+    assert mysql_rows(isolated, "SELECT COUNT(*) FROM inventory")[0][0] == generated["inventory.csv"]
     # every sale's customer is a loaded customer
     orphans = mysql_rows(
         isolated,
@@ -37,4 +39,9 @@ def test_generated_dataset_loads_with_every_row(isolated: Settings, tmp_path: Pa
     manifest = json.loads((isolated.landing_dir / "manifest.json").read_text())
     registered = {e["file"]: e["rows"] for e in manifest["files"]}
     assert registered == {k: v for k, v in generated.items() if k in registered}
-    assert set(registered) == set(generated) - {"oltpdata.csv", "customers.csv", "catalog.json"}
+    assert set(registered) == set(generated) - {
+        "oltpdata.csv",
+        "customers.csv",
+        "inventory.csv",
+        "catalog.json",
+    }
