@@ -181,7 +181,7 @@ def sql_now(settings: Settings, statement: str) -> None:
 TARGET = "raw.mysql_sales__sales_data"
 # what softcart's snapshot streams into the change log (mysql_cdc.snapshot_query): the columns and the
 # run id per row; the op ('r'), the snapshot's binlog position and time are the same in every row
-# and set as the columns' defaults for the COPY; the identity numbers _softcart_seq
+# and set as the columns' defaults for the COPY; the extract numbers _softcart_seq (base + row number)
 CHANGE_COLS = ("_softcart_op", "_softcart_source_pos", "_softcart_committed_at")
 ROW_COLS = ", ".join([*(f'"{c}"' for c in COLUMNS), "_softcart_run_id"])
 CONST_COLS = ", ".join([*(f'"{c}"' for c in (*COLUMNS, *CHANGE_COLS)), "_softcart_run_id"])
@@ -351,8 +351,7 @@ def run_seconds(settings: Settings) -> float:
 
 # the modules whose import the no-op pays, by who asks for them (python -X importtime, cumulative)
 NOOP_IMPORTS = {
-    "typer (the softcart command)": ("typer",),
-    "pydantic (typer's parameter adapters)": ("typer._adapters",),
+    "click (the softcart command)": ("click",),
     "softcart.core.settings": ("softcart.core.settings",),
     "ingest.cli: rich, psycopg, the runner": ("ingest.cli",),
     "ingest.sources.mysql: pymysql (+ cryptography)": ("ingest.sources.mysql",),

@@ -154,6 +154,28 @@ def drop_keys(conn: psycopg.Connection[Any], stream: Stream) -> list[str]:
     return rebuild
 
 
+def change_seq_base(conn: psycopg.Connection[Any], stream: Stream) -> int:
+    """A number of the change log's identity past every ``_softcart_seq`` it handed out: a bulk load
+    numbers its rows ``base + 1, base + 2, ...`` itself (the identity then does no work per row), and
+    :func:`change_seq_past` moves the identity past them after the load."""
+    row = conn.execute(
+        "select nextval(pg_get_serial_sequence(%s, %s))", (table_ident(stream).as_string(conn), CHANGE_SEQ)
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def change_seq_past(conn: psycopg.Connection[Any], stream: Stream) -> None:
+    """Set the change log's identity to its largest ``_softcart_seq`` (after a load that numbered its
+    rows itself; read from the primary key): the next change gets the next number."""
+    table = table_ident(stream).as_string(conn)
+    conn.execute(
+        f"select setval(pg_get_serial_sequence(%s, %s), max({CHANGE_SEQ})) from {table}"
+        f" having max({CHANGE_SEQ}) is not null".encode(),
+        (table, CHANGE_SEQ),
+    )
+
+
 def restore_keys(conn: psycopg.Connection[Any], rebuild: list[str]) -> None:
     """Re-create what :func:`drop_keys` dropped (fails the run on a duplicate key)."""
     for statement in rebuild:

@@ -1,25 +1,66 @@
 """The ``softcart`` command line: a thin layer over the packages that do the work.
 
 Each command imports its implementation lazily, so ``softcart --help`` is instant and a command
-only pays for the libraries it uses.
+only pays for the libraries it uses. The command is built with click, not typer: typer 0.29 builds
+a pydantic TypeAdapter for every parameter it parses, which cost a no-op ``softcart ingest`` a
+third of its CPU (issue 17); click parses the same options with its own types.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Any
 
-import typer
+import click
 
 from softcart.core.settings import Settings, load_settings
 
-app = typer.Typer(
-    name="softcart",
+
+class _Sections(click.Group):
+    """``--help`` lists the commands in sections, in the order they are defined."""
+
+    sections: dict[str, str] = {}  # command name -> section
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        listed: dict[str, list[tuple[str, str]]] = {}
+        limit = formatter.width - 6 - max((len(n) for n in self.commands), default=0)
+        for name, cmd in self.commands.items():
+            if not cmd.hidden:
+                row = (name, cmd.get_short_help_str(limit))
+                listed.setdefault(self.sections.get(name, "Commands"), []).append(row)
+        for title, rows in listed.items():
+            with formatter.section(title):
+                formatter.write_dl(rows)
+
+
+@click.group(
+    cls=_Sections,
     help="SoftCart data platform: local stack, sources, ingestion, dbt warehouse, Spark, Airflow, dashboards.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode="rich",
+    context_settings={"show_default": True, "max_content_width": 110},
 )
+def app() -> None:
+    pass
+
+
+def command(
+    section: str, name: str | None = None, **settings: Any
+) -> Callable[[Callable[..., None]], click.Command]:
+    """``@app.command`` listed under ``section`` in ``softcart --help``."""
+
+    def decorate(f: Callable[..., None]) -> click.Command:
+        cmd = app.command(name, **settings)(f)
+        _Sections.sections[cmd.name or f.__name__] = section
+        return cmd
+
+    return decorate
+
+
+def _path(**kwargs: Any) -> click.Path:
+    return click.Path(path_type=Path, **kwargs)
 
 
 # --- local stack ---------------------------------------------------------------------------------
@@ -33,182 +74,157 @@ def _settings_with_local_secrets() -> Settings:
     return ensure_local_secrets(load_settings())
 
 
-@app.command(rich_help_panel="Local stack")
+@command("Local stack")
 def up() -> None:
     """Start the local MariaDB, PostgreSQL and MongoDB-wire servers (idempotent) and apply the schemas."""
     from softcart.stack.commands import up as run_up
 
-    raise typer.Exit(run_up(_settings_with_local_secrets()))
+    raise SystemExit(run_up(_settings_with_local_secrets()))
 
 
-@app.command(rich_help_panel="Local stack")
-def down(
-    purge: Annotated[bool, typer.Option("--purge", help="Also delete the servers' data.")] = False,
-) -> None:
+@command("Local stack")
+@click.option("--purge", is_flag=True, help="Also delete the servers' data.")
+def down(purge: bool) -> None:
     """Stop the local servers started by `softcart up`."""
     from softcart.stack.commands import down as run_down
 
-    raise typer.Exit(run_down(load_settings(), purge=purge))
+    raise SystemExit(run_down(load_settings(), purge=purge))
 
 
-@app.command(rich_help_panel="Local stack")
-def status(
-    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
-    runs: Annotated[int, typer.Option("--runs", help="How many recent ingestion runs to show.")] = 5,
-) -> None:
+@command("Local stack")
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+@click.option("--runs", default=5, help="How many recent ingestion runs to show.")
+def status(as_json: bool, runs: int) -> None:
     """Show each service, its URL and whether it answers, and the last ingestion runs."""
     from softcart.stack.commands import status as run_status
 
-    raise typer.Exit(run_status(load_settings(), as_json=as_json, runs=runs))
+    raise SystemExit(run_status(load_settings(), as_json=as_json, runs=runs))
 
 
 # --- sources ---------------------------------------------------------------------------------------
 
 
-@app.command(rich_help_panel="Sources")
-def generate(
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the dataset into.")],
-    scale: Annotated[
-        float, typer.Option("--scale", help="1 = 1,000,000 sales rows; 0.01 = 10,000 rows.")
-    ] = 0.01,
-    seed: Annotated[int, typer.Option("--seed", help="Same seed, same bytes.")] = 42,
-) -> None:
+@command("Sources")
+@click.option("--out", type=_path(), required=True, help="Folder to write the dataset into.")
+@click.option("--scale", default=0.01, help="1 = 1,000,000 sales rows; 0.01 = 10,000 rows.")
+@click.option("--seed", default=42, help="Same seed, same bytes.")
+def generate(out: Path, scale: float, seed: int) -> None:
     """Write a deterministic SoftCart dataset in the course's file formats."""
     from softcart.generate.cli import main
 
-    raise typer.Exit(main(out=out, scale=scale, seed=seed))
+    raise SystemExit(main(out=out, scale=scale, seed=seed))
 
 
-@app.command(rich_help_panel="Sources")
-def load(
-    dataset: Annotated[
-        Path, typer.Argument(help="A dataset directory (course files or `softcart generate`).")
-    ],
-    replace: Annotated[
-        bool, typer.Option("--replace", help="Empty the source tables before loading.")
-    ] = False,
-) -> None:
-    """Load a dataset directory into the sources (MySQL, MongoDB) and register its file inputs."""
+@command("Sources")
+@click.argument("dataset", type=_path())
+@click.option("--replace", is_flag=True, help="Empty the source tables before loading.")
+def load(dataset: Path, replace: bool) -> None:
+    """Load a dataset directory into the sources (MySQL, MongoDB) and register its file inputs.
+
+    DATASET: a dataset directory (course files or `softcart generate`)."""
     from softcart.load.cli import main
 
-    raise typer.Exit(main(load_settings(), dataset, replace=replace))
+    raise SystemExit(main(load_settings(), dataset, replace=replace))
 
 
-@app.command("export-catalog", rich_help_panel="Sources")
-def export_catalog(
-    out: Annotated[Path, typer.Option("--out", help="CSV file to write.")] = Path("electronics.csv"),
-    fields: Annotated[str, typer.Option("--fields", help="Comma-separated fields.")] = "_id,type,model",
-) -> None:
+@command("Sources", "export-catalog")
+@click.option("--out", type=_path(), default=Path("electronics.csv"), help="CSV file to write.")
+@click.option("--fields", default="_id,type,model", help="Comma-separated fields.")
+def export_catalog(out: Path, fields: str) -> None:
     """Export chosen catalog fields to CSV (what `mongoexport --type=csv` does in the course)."""
     from softcart.load.catalog_export import main
 
-    raise typer.Exit(main(load_settings(), out, fields.split(",")))
+    raise SystemExit(main(load_settings(), out, fields.split(",")))
 
 
-@app.command(rich_help_panel="Sources")
-def simulate(
-    seed: Annotated[
-        int, typer.Option("--seed", help="Same seed and starting state, same transactions.")
-    ] = 42,
-    rate: Annotated[
-        float, typer.Option("--rate", help="Transactions per second (0: as fast as possible).")
-    ] = 10.0,
-    count: Annotated[int | None, typer.Option("--count", help="Stop after this many transactions.")] = None,
-    duration: Annotated[
-        float | None, typer.Option("--duration", help="Stop after this many seconds.")
-    ] = None,
-) -> None:
+@command("Sources")
+@click.option("--seed", default=42, help="Same seed and starting state, same transactions.")
+@click.option("--rate", default=10.0, help="Transactions per second (0: as fast as possible).")
+@click.option("--count", type=int, help="Stop after this many transactions.")
+@click.option("--duration", type=float, help="Stop after this many seconds.")
+def simulate(seed: int, rate: float, count: int | None, duration: float | None) -> None:
     """Run a live shop against the sources: sales that take stock, restocks, corrections, refunds,
     customer moves, catalog edits and removals; print what was committed per kind."""
     from softcart.simulate.cli import main
 
-    raise typer.Exit(main(load_settings(), seed=seed, rate=rate, count=count, duration=duration))
+    raise SystemExit(main(load_settings(), seed=seed, rate=rate, count=count, duration=duration))
 
 
 # --- pipeline ------------------------------------------------------------------------------------
 
 
-@app.command(rich_help_panel="Pipeline")
-def ingest(
-    stream: Annotated[
-        list[str] | None, typer.Option("--stream", "-s", help="Only these streams (repeatable).")
-    ] = None,
-    full_refresh: Annotated[
-        bool, typer.Option("--full-refresh", help="Rebuild the streams from scratch (a new snapshot).")
-    ] = False,
-    follow: Annotated[
-        bool,
-        typer.Option(
-            "--follow", help="Keep streaming changes until Ctrl-C / SIGTERM (a clean stop after a commit)."
-        ),
-    ] = False,
-) -> None:
+@command("Pipeline")
+@click.option("--stream", "-s", multiple=True, help="Only these streams (repeatable).")
+@click.option("--full-refresh", is_flag=True, help="Rebuild the streams from scratch (a new snapshot).")
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="Keep streaming changes until Ctrl-C / SIGTERM (a clean stop after a commit).",
+)
+def ingest(stream: tuple[str, ...], full_refresh: bool, follow: bool) -> None:
     """Land MySQL and MongoDB (and registered files) into PostgreSQL `raw`: catch up and stop, or
     --follow. MySQL streams capture every insert, update and delete from the binlog."""
     if follow and full_refresh:
-        typer.echo(
+        click.echo(
             "error: --follow and --full-refresh do not go together (refresh first, then follow)", err=True
         )
-        raise typer.Exit(2)
+        raise SystemExit(2)
     if follow:
         from ingest.cli import follow_main
 
-        raise typer.Exit(follow_main(load_settings(), streams=stream or []))
+        raise SystemExit(follow_main(load_settings(), streams=list(stream)))
     from ingest.cli import main
 
-    raise typer.Exit(main(load_settings(), streams=stream or [], full_refresh=full_refresh))
+    raise SystemExit(main(load_settings(), streams=list(stream), full_refresh=full_refresh))
 
 
-@app.command(rich_help_panel="Pipeline")
+@command("Pipeline")
 def reconcile() -> None:
     """Compare each stream's source and warehouse (counts, checksums); non-zero exit on a difference."""
     from ingest.cli import reconcile as run_reconcile
 
-    raise typer.Exit(run_reconcile(load_settings()))
+    raise SystemExit(run_reconcile(load_settings()))
 
 
-@app.command(rich_help_panel="Pipeline")
+@command("Pipeline")
 def export() -> None:
     """Write the marts to the Parquet data lake, partitioned by year and month."""
     from softcart.lake.export import main
 
-    raise typer.Exit(main(load_settings()))
+    raise SystemExit(main(load_settings()))
 
 
-@app.command(rich_help_panel="Pipeline")
+@command("Pipeline")
+@click.argument("job")
+@click.option("--input", "input_file", type=_path(), help="search-terms: a CSV file.")
+@click.option("--term", default="gaming laptop", help="search-terms: term to count.")
+@click.option("--top", default=5, help="search-terms: how many top terms.")
+@click.option("--model", type=_path(), help="forecast: a saved model folder.")
+@click.option("--year", type=int, help="forecast: year to predict.")
 def analyze(
-    job: Annotated[str, typer.Argument(help="search-terms | sales | forecast")],
-    input_file: Annotated[Path | None, typer.Option("--input", help="search-terms: a CSV file.")] = None,
-    term: Annotated[str, typer.Option("--term", help="search-terms: term to count.")] = "gaming laptop",
-    top: Annotated[int, typer.Option("--top", help="search-terms: how many top terms.")] = 5,
-    model: Annotated[Path | None, typer.Option("--model", help="forecast: a saved model folder.")] = None,
-    year: Annotated[int | None, typer.Option("--year", help="forecast: year to predict.")] = None,
+    job: str, input_file: Path | None, term: str, top: int, model: Path | None, year: int | None
 ) -> None:
-    """Run a Spark job on the lake: search-terms, sales, or forecast."""
+    """Run a Spark job on the lake: JOB is search-terms, sales, or forecast."""
     from spark.cli import main
 
-    raise typer.Exit(
+    raise SystemExit(
         main(load_settings(), job, input_file=input_file, term=term, top=top, model=model, year=year)
     )
 
 
-@app.command(rich_help_panel="Pipeline")
-def bi(
-    force: Annotated[
-        bool, typer.Option("--force", help="Import even when Superset holds this bundle already.")
-    ] = False,
-) -> None:
+@command("Pipeline")
+@click.option("--force", is_flag=True, help="Import even when Superset holds this bundle already.")
+def bi(force: bool) -> None:
     """Sync Superset's datasets from the dbt models and import the dashboards (the pipeline's bi step)."""
     from softcart.stack.commands import bi as run_bi
 
-    raise typer.Exit(run_bi(load_settings(), force=force))
+    raise SystemExit(run_bi(load_settings(), force=force))
 
 
-@app.command(rich_help_panel="Pipeline")
-def docs(
-    port: Annotated[int, typer.Option("--port", help="Port to serve the dbt docs site on.")] = 8080,
-    no_serve: Annotated[bool, typer.Option("--no-serve", help="Only generate the site.")] = False,
-) -> None:
+@command("Pipeline")
+@click.option("--port", default=8080, help="Port to serve the dbt docs site on.")
+@click.option("--no-serve", is_flag=True, help="Only generate the site.")
+def docs(port: int, no_serve: bool) -> None:
     """Generate the dbt docs site of production and serve it on 127.0.0.1.
 
     The site shows the project as the last build `softcart run` recorded in the warehouse built it
@@ -221,32 +237,29 @@ def docs(
     try:
         site = build_site(settings)
     except DocsError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(1) from exc
     shown = site.production or "the working copy (no build recorded yet: run `softcart run`)"
-    typer.echo(f"docs site of {shown}: {site.nodes} models and seeds, in {site.folder}")
+    click.echo(f"docs site of {shown}: {site.nodes} models and seeds, in {site.folder}")
     if no_serve:
         return
     try:
         server = make_server(site.folder, port)
     except OSError as exc:
-        typer.echo(f"error: cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}", err=True)
-        raise typer.Exit(1) from exc
-    typer.echo(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)")
+        click.echo(f"error: cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}", err=True)
+        raise SystemExit(1) from exc
+    click.echo(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        typer.echo("stopped")
+        click.echo("stopped")
     finally:
         server.server_close()
 
 
-@app.command("dbt-ci", rich_help_panel="Pipeline")
-def dbt_ci(
-    keep: Annotated[
-        bool, typer.Option("--keep", help="Keep the throwaway CI schemas (ci_<id>_marts, ...) for a look.")
-    ] = False,
-) -> None:
+@command("Pipeline", "dbt-ci")
+@click.option("--keep", is_flag=True, help="Keep the throwaway CI schemas (ci_<id>_marts, ...) for a look.")
+def dbt_ci(keep: bool) -> None:
     """Validate a dbt change against production: lint the changed models, build them and their
     children in throwaway schemas (unchanged parents read from production: --defer --state), run
     their tests, compile them for Db2, and diff their data against production.
@@ -257,54 +270,44 @@ def dbt_ci(
     """
     from softcart.warehouse.dbt_ci import run_ci, summary_lines
 
-    result = run_ci(load_settings(), keep=keep, progress=lambda line: typer.echo(line, err=True))
+    result = run_ci(load_settings(), keep=keep, progress=lambda line: click.echo(line, err=True))
     for line in summary_lines(result):
-        typer.echo(line)
-    raise typer.Exit(0 if result.ok else 1)
+        click.echo(line)
+    raise SystemExit(0 if result.ok else 1)
 
 
-@app.command(
-    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
-    rich_help_panel="Pipeline",
-)
-def dbt(ctx: typer.Context) -> None:
+@command("Pipeline", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@click.pass_context
+def dbt(ctx: click.Context) -> None:
     """Run dbt with the project's profiles and settings: `softcart dbt build`, `softcart dbt test`."""
     from softcart.warehouse.dbt_runner import run_dbt
 
-    raise typer.Exit(run_dbt(load_settings(), list(ctx.args)))
+    raise SystemExit(run_dbt(load_settings(), list(ctx.args)))
 
 
-@app.command(rich_help_panel="Pipeline")
-def env(
-    with_secrets: Annotated[
-        bool, typer.Option("--with-secrets", help="Also print the passwords (secrets.env, URLs, DB2).")
-    ] = False,
-    port: Annotated[
-        int, typer.Option("--port", help="Port of the Airflow UI the Airflow variables name.")
-    ] = 8081,
-) -> None:
+@command("Pipeline")
+@click.option("--with-secrets", is_flag=True, help="Also print the passwords (secrets.env, URLs, DB2).")
+@click.option("--port", default=8081, help="Port of the Airflow UI the Airflow variables name.")
+def env(with_secrets: bool, port: int) -> None:
     """Print `export NAME=value` lines for plain dbt, airflow and spark-submit: `eval "$(softcart env)"`."""
     from softcart.shell_env import shell_env
 
     for line in shell_env(load_settings(), port=port, with_secrets=with_secrets).lines():
-        typer.echo(line)
+        click.echo(line)
 
 
-@app.command(
+@command(
+    "Pipeline",
     context_settings={
         "allow_extra_args": True,
         "ignore_unknown_options": True,
         # options after the first argument belong to airflow: `softcart airflow api-server --port 9000`
         "allow_interspersed_args": False,
     },
-    rich_help_panel="Pipeline",
 )
-def airflow(
-    ctx: typer.Context,
-    port: Annotated[
-        int, typer.Option("--port", help="Port of the Airflow UI (standalone; the API URL of ARGS).")
-    ] = 8081,
-) -> None:
+@click.option("--port", default=8081, help="Port of the Airflow UI (standalone; the API URL of ARGS).")
+@click.pass_context
+def airflow(ctx: click.Context, port: int) -> None:
     """Airflow with the project's setup: no ARGS, start it locally (standalone, SQLite) with the
     project's DAGs; with ARGS, run `airflow ARGS` in the same environment
     (`softcart airflow dags list`, `softcart airflow dags test process_web_log`)."""
@@ -312,26 +315,21 @@ def airflow(
 
     settings = load_settings()
     if ctx.args:
-        raise typer.Exit(run_cli(settings, list(ctx.args), port=port))
-    raise typer.Exit(main(settings, port=port))
+        raise SystemExit(run_cli(settings, list(ctx.args), port=port))
+    raise SystemExit(main(settings, port=port))
 
 
-@app.command(rich_help_panel="Pipeline")
-def run(
-    scale: Annotated[float, typer.Option("--scale", help="Scale of the generated dataset.")] = 0.01,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the generated dataset.")] = 42,
-    dataset: Annotated[
-        Path | None, typer.Option("--dataset", help="Use this dataset folder instead of generating one.")
-    ] = None,
-    step: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--step",
-            help="Run only this step (repeatable; in pipeline order): up, generate, load, ingest, "
-            "reconcile, dbt, export, analytics, bi. The Airflow DAG runs one step per task.",
-        ),
-    ] = None,
-) -> None:
+@command("Pipeline")
+@click.option("--scale", default=0.01, help="Scale of the generated dataset.")
+@click.option("--seed", default=42, help="Seed of the generated dataset.")
+@click.option("--dataset", type=_path(), help="Use this dataset folder instead of generating one.")
+@click.option(
+    "--step",
+    multiple=True,
+    help="Run only this step (repeatable; in pipeline order): up, generate, load, ingest, "
+    "reconcile, dbt, export, analytics, bi. The Airflow DAG runs one step per task.",
+)
+def run(scale: float, seed: int, dataset: Path | None, step: tuple[str, ...]) -> None:
     """The main job: up → generate → load → ingest → reconcile → dbt → export → Spark → BI (Superset).
 
     Each step says what it did, or that it was skipped and why (a dataset the sources already hold,
@@ -352,9 +350,9 @@ def run(
         )
     except ValueError as exc:
         out.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+        raise SystemExit(2) from None
     run_report.summary(out, settings, result)
-    raise typer.Exit(0 if result.ok else 1)
+    raise SystemExit(0 if result.ok else 1)
 
 
 if __name__ == "__main__":

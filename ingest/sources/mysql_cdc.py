@@ -31,7 +31,7 @@ from typing import Any
 import pymysql
 from psycopg import sql
 
-from ingest.config import Column, Stream
+from ingest.config import CHANGE_SEQ, Column, Stream
 from ingest.context import RunContext, StreamResult
 from ingest.crash import crash_point
 from ingest.credentials import MysqlLogin, mysql_reader_login
@@ -59,6 +59,8 @@ from ingest.state import State, drop_state, read_state, write_state
 from ingest.warehouse import (
     CHANGE_COLUMNS,
     add_column,
+    change_seq_base,
+    change_seq_past,
     create_raw_table,
     drop_keys,
     existing_columns,
@@ -129,10 +131,15 @@ def binlog_status(
     return Position(str(status[0]), int(status[1])), files
 
 
-def snapshot_query(plan: Plan, stream: Stream, run_id: int, after_key: int | None) -> str:
-    """One consistent snapshot: its binlog position first (one line), then every row as ``r``."""
+def snapshot_query(plan: Plan, stream: Stream, run_id: int, after_key: int | None, seq_base: int) -> str:
+    """One consistent snapshot: its binlog position first (one line), then every row as ``r``, with
+    its ``_softcart_seq`` (``seq_base`` + its number in the output, in key order): the server numbers
+    the rows, so the COPY does not call the identity per row (a fifth of a full load's time)."""
     key = q(plan.columns[0][1].name)  # type: ignore[union-attr]
-    select = ", ".join(copy_expr(c, s) for c, s in plan.columns)
+    select = (
+        ", ".join(copy_expr(c, s) for c, s in plan.columns)
+        + f", {seq_base} + (@softcart_n := @softcart_n + 1)"
+    )
     where = f"WHERE {key} > {after_key}" if after_key is not None else ""
     status = "(SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = '{}')"
     return (
@@ -141,7 +148,7 @@ def snapshot_query(plan: Plan, stream: Stream, run_id: int, after_key: int | Non
         " START TRANSACTION WITH CONSISTENT SNAPSHOT;"
         f" SET @softcart_pos = CONCAT({status.format('BINLOG_SNAPSHOT_FILE')}, ':',"
         f" {status.format('BINLOG_SNAPSHOT_POSITION')}), @softcart_at = CONCAT(UTC_TIMESTAMP(6), '+00');"
-        " SELECT @softcart_pos, @softcart_at;"
+        " SELECT @softcart_pos, @softcart_at; SET @softcart_n = 0;"
         f" SELECT {select}, {marker_expr(plan, run_id)}"
         f" FROM {q(stream.source)} {where} ORDER BY {key};"
         " COMMIT"
@@ -270,15 +277,17 @@ def _snapshot(
         mark = _seed(ctx, stream, result)
         seed_mark = str(mark) if mark is not None else None
     plan = make_plan(ctx.conn, stream, login, src_cols, result.notes)
-    query = snapshot_query(plan, stream, ctx.run_id, int(seed_mark) if seed_mark else None)
+    seq_base = change_seq_base(ctx.conn, stream)  # past the seeded rows' numbers
+    query = snapshot_query(plan, stream, ctx.run_id, int(seed_mark) if seed_mark else None, seq_base)
     freeze = result.rows_seeded == 0
     # the position and time, the same in every row, are the header's: the COPY's column defaults
     # (and the op is the table's default 'r'), not text PostgreSQL parses per row
     written, _, rejects, header = pipe_query(
-        ctx, stream, plan, query, [], freeze, header_lines=1, header_defaults=SNAPSHOT_HEADER
+        ctx, stream, plan, query, [CHANGE_SEQ], freeze, header_lines=1, header_defaults=SNAPSHOT_HEADER
     )
     position = header[0].split(b"\t", 1)[0].decode()
     restore_keys(ctx.conn, keys)
+    change_seq_past(ctx.conn, stream)
     result.rows_written = written
     result.rows_rejected += write_rejects(ctx, stream.name, rejects)
     result.rows_read = written + len(rejects)

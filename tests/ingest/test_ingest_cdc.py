@@ -147,6 +147,30 @@ def test_full_refresh_resnapshots(isolated: Settings) -> None:
     assert current_sales(isolated) == source_sales(isolated)
 
 
+def test_snapshot_numbers_its_rows_in_key_order_and_the_changes_after(isolated: Settings) -> None:
+    """The snapshot's _softcart_seq comes from the extract (base + row number), not the identity:
+    unique, in key order, and the identity is moved past it for the binlog's changes and the next
+    snapshot."""
+    insert_sales(isolated, sales_rows(50))
+    assert ingest(isolated, SALES) == 0
+    seqs = [
+        s
+        for _, s in pg_all(
+            isolated, "select rowid, _softcart_seq from raw.mysql_sales__sales_data order by rowid"
+        )
+    ]
+    assert len(seqs) == 50 and seqs == sorted(set(seqs))
+    insert_sales(isolated, sales_rows(1, start=51))
+    assert ingest(isolated, SALES) == 0
+    inserted = pg_one(
+        isolated, "select _softcart_seq from raw.mysql_sales__sales_data where _softcart_op = 'c'"
+    )
+    assert inserted > seqs[-1]
+    assert ingest(isolated, SALES, full_refresh=True) == 0
+    again = pg_one(isolated, "select min(_softcart_seq) from raw.mysql_sales__sales_data")
+    assert again > inserted
+
+
 def test_purged_binlog_stops_with_the_resnapshot_command(
     isolated: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:

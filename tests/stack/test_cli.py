@@ -1,0 +1,56 @@
+"""The ``softcart`` command itself: its help, its options, and what its start imports (issue 17: a
+no-op ``softcart ingest`` pays for every import of the command's start)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from softcart.cli import _Sections, app
+
+
+def softcart(*args: str, code: str | None = None) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-c", code] if code else [sys.executable, "-m", "softcart.cli", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+def test_help_lists_every_command_in_its_section() -> None:
+    out = softcart("--help")
+    assert out.returncode == 0, out.stderr
+    listed: dict[str, str] = {}
+    section = None
+    for line in out.stdout.splitlines():
+        if line and not line.startswith(" ") and line.endswith(":") and line != "Options:":
+            section = line[:-1]
+        elif section and line.startswith("  ") and line.strip():
+            listed[line.split()[0]] = section
+    assert listed == {name: _Sections.sections[name] for name in app.commands}
+    assert list(dict.fromkeys(listed.values())) == ["Local stack", "Sources", "Pipeline"]
+
+
+def test_ingest_options_reach_the_command() -> None:
+    out = softcart("ingest", "-s", "no_such_stream", "--stream", "nor_this_one")
+    assert out.returncode == 2
+    assert "unknown stream(s): no_such_stream, nor_this_one" in out.stdout
+    out = softcart("ingest", "--follow", "--full-refresh")
+    assert out.returncode == 2 and "do not go together" in out.stderr
+    out = softcart("ingest", "--no-such-option")
+    assert out.returncode == 2 and "No such option" in out.stderr
+
+
+def test_the_command_starts_without_typer_pydantic_or_the_source_clients() -> None:
+    """The options are parsed by click alone (typer 0.29 built a pydantic adapter per option), and
+    a command imports its implementation only when it runs."""
+    probe = (
+        "import sys\n"
+        "from softcart.cli import app\n"
+        "try:\n"
+        "    app(['ingest', '--follow', '--full-refresh'])\n"
+        "except SystemExit as exc:\n"
+        "    print(exc.code)\n"
+        "heavy = ('typer', 'pydantic', 'rich', 'psycopg', 'pymysql', 'pymongo', 'ingest')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    out = softcart(code=probe)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:2] == ["2", "[]"]
