@@ -83,10 +83,12 @@ def test_superset_runs_as_an_unprivileged_user_and_keeps_its_data_private(supers
     home = superset_home(superset).resolve()
     user = pwd.getpwnam(expected)
     assert home.stat().st_uid == user.pw_uid and stat.S_IMODE(home.stat().st_mode) == 0o700
-    for path in (metadata_db(superset), home / "superset.log", home / "gunicorn.pid"):
+    for path in (metadata_db(superset), home / "superset.log"):
         info = path.stat()
         assert info.st_uid == user.pw_uid, f"{path} is owned by uid {info.st_uid}"
         assert stat.S_IMODE(info.st_mode) & 0o077 == 0, f"{path} is {oct(info.st_mode)}"
+    # gunicorn writes its pid file 0644 itself: the 0700 home keeps it from other users
+    assert (home / "gunicorn.pid").stat().st_uid == user.pw_uid
 
     if os.geteuid() == 0:  # another local user reads neither the metadata nor the secret key
         for target in (str(metadata_db(superset)), f"/proc/{pid}/environ", str(superset.secrets_file)):
