@@ -47,6 +47,15 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _alive(pid: int) -> bool:
+    """Running (a zombie is dead: a server the suite itself spawned stays one until it is reaped)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
 def _crash(stack: Settings, name: str) -> None:
     """kill -9 of the server and (PostgreSQL) its backends: a power cut for that server."""
     server = next(s for s in servers(stack) if s.name == name)
@@ -56,7 +65,7 @@ def _crash(stack: Settings, name: str) -> None:
     for victim in victims:
         os.kill(victim, signal.SIGKILL)
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and any(Path(f"/proc/{v}").exists() for v in victims):
+    while time.monotonic() < deadline and any(_alive(v) for v in victims):
         time.sleep(0.1)
 
 
