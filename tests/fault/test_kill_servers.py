@@ -4,6 +4,7 @@ run ends with exactly the sources' rows and no run is left ``running``."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -47,13 +48,13 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _alive(pid: int) -> bool:
-    """Running (a zombie is dead: a server the suite itself spawned stays one until it is reaped)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
+def _gone(pid: int) -> bool:
+    """The process is gone: MariaDB and SecantusDB are the suite's own children (their zombies stay
+    until reaped, so reap them); PostgreSQL's are init's, which reaps them (its lock file names the
+    postmaster's pid: a server started while that pid exists refuses to start)."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    return not Path(f"/proc/{pid}").exists()
 
 
 def _crash(stack: Settings, name: str) -> None:
@@ -65,7 +66,7 @@ def _crash(stack: Settings, name: str) -> None:
     for victim in victims:
         os.kill(victim, signal.SIGKILL)
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and any(_alive(v) for v in victims):
+    while time.monotonic() < deadline and not all(_gone(v) for v in victims):
         time.sleep(0.1)
 
 
