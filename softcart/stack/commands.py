@@ -119,6 +119,16 @@ def bi(settings: Settings, force: bool = False) -> int:
     return 0
 
 
+def _purge_home(server: Server) -> None:
+    home = server.home
+    if home.is_symlink():  # root's fallback: the data lives in /var/lib/softcart/<hash>/<name>
+        real = home.resolve()
+        shutil.rmtree(real.parent, ignore_errors=True)
+        home.unlink()
+    else:
+        shutil.rmtree(home, ignore_errors=True)
+
+
 def down(settings: Settings, purge: bool = False) -> int:
     for server in stack_servers(settings):
         if not settings.is_managed(server.name):
@@ -127,13 +137,12 @@ def down(settings: Settings, purge: bool = False) -> int:
         stopped = server.stop()
         console.print(f"{server.name}: {'stopped' if stopped else 'not running'}")
         if purge:
-            home = server.home
-            if home.is_symlink():  # root's fallback: the data lives in /var/lib/softcart/<hash>/<name>
-                real = home.resolve()
-                shutil.rmtree(real.parent, ignore_errors=True)
-                home.unlink()
-            else:
-                shutil.rmtree(home, ignore_errors=True)
+            _purge_home(server)
+    bi = Superset(settings)
+    if purge and not settings.superset_enabled and (bi.home.exists() or bi.home.is_symlink()):
+        # the BI server of a run that had it on (SOFTCART_SUPERSET_ENABLED=0 now): its data goes too
+        bi.stop()
+        _purge_home(bi)
     if purge:
         removed = purge_derived(settings)
         console.print(f"purged server data under {settings.servers_dir}")

@@ -4,7 +4,7 @@ Each server is a project-owned process with its data under ``<data dir>/servers/
 on 127.0.0.1 only, on the port of its setting. Starting is idempotent: a server that already answers
 is left alone. Works as root and as a normal user; as root each server runs as an unprivileged OS
 user of its own (``SERVER_OS_USERS``: MariaDB as ``mysql``, PostgreSQL as ``postgres``, SecantusDB as
-``secantus``), as a normal user as that user.
+``secantus``; Superset, softcart/stack/superset.py, as ``superset``), as a normal user as that user.
 
 Set up as a managed service would be (docs/sources.md, "Accounts"): the administrator logs in only on
 the server's unix socket as the OS user running softcart (MariaDB ``unix_socket``, PostgreSQL
@@ -33,7 +33,7 @@ from softcart.core.settings import Settings, Url
 from softcart.stack.accounts import MONGO_ADMIN
 
 # the unprivileged OS user each server runs as when softcart runs as root
-SERVER_OS_USERS = {"mysql": "mysql", "postgres": "postgres", "mongo": "secantus"}
+SERVER_OS_USERS = {"mysql": "mysql", "postgres": "postgres", "mongo": "secantus", "superset": "superset"}
 
 
 class StackError(RuntimeError):
@@ -130,6 +130,26 @@ class Server:
 
     def as_server_user(self, cmd: list[str]) -> list[str]:
         return ["runuser", "-u", self.os_user, "--", *cmd] if self.os_user else cmd
+
+    def exec_as_server_user(self, cmd: list[str]) -> list[str]:
+        """``cmd`` as the server's OS user by setpriv, which execs (runuser would stay the parent):
+        the process started is the server itself, so its pid and process group are the server's."""
+        if not self.os_user:
+            return cmd
+        user = pwd.getpwnam(self.os_user)
+        return ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--init-groups", "--", *cmd]
+
+    def check_executable(self, exe: str | Path) -> None:
+        """As root the server runs from the project's venv as its OS user: say so when it cannot."""
+        if (
+            self.os_user
+            and subprocess.run(self.exec_as_server_user(["test", "-x", str(exe)])).returncode != 0
+        ):
+            raise StackError(
+                f"{exe} is not executable by the OS user {self.os_user}: {self.name} runs as {self.os_user} "
+                "when softcart runs as root, so the project's venvs must be readable by it "
+                "(keep the checkout outside /root, or chmod o+rx the folders above it)"
+            )
 
     def prepare_home(self) -> Path:
         """Make the home and give it to the server's OS user; returns its real path.
@@ -488,11 +508,8 @@ class SecantusDB(Server):
         return self.home / "secantusd.pid"
 
     def as_server_user(self, cmd: list[str]) -> list[str]:
-        """setpriv execs (runuser would stay the parent): the pid file names secantusd itself."""
-        if not self.os_user:
-            return cmd
-        user = pwd.getpwnam(self.os_user)
-        return ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--init-groups", "--", *cmd]
+        """setpriv: the pid file names secantusd itself."""
+        return self.exec_as_server_user(cmd)
 
     def ping(self) -> bool:
         """``ping`` needs no login (as on mongod): the server answers the wire protocol."""
@@ -561,12 +578,7 @@ class SecantusDB(Server):
 
         exe = self._executable()
         home = self.prepare_home()
-        if self.os_user and subprocess.run(self.as_server_user(["test", "-x", exe])).returncode != 0:
-            raise StackError(
-                f"{exe} is not executable by the OS user {self.os_user}: SecantusDB runs as {self.os_user} "
-                "when softcart runs as root, so the project's .venv must be readable by it "
-                "(keep the checkout outside /root, or chmod o+rx the folders above it)"
-            )
+        self.check_executable(exe)
         storage = home / "data"
         if not storage.exists():
             storage.mkdir()

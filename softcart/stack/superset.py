@@ -7,6 +7,12 @@ datasets, charts, dashboards) is a SQLite file under ``<data dir>/servers/supers
 user and generated password are in ``<data dir>/secrets.env`` (``SUPERSET_ADMIN_USER``,
 ``SUPERSET_ADMIN_PASSWORD``).
 
+Like the databases (softcart/stack/servers.py), it runs as an unprivileged OS user when softcart runs
+as root (``superset``, created when missing), in a home of mode 0700 owned by that user (the
+metadata database, its log, its pid file; files made with umask 077); its secret key and the admin's
+password reach it in its environment (``/proc/<pid>/environ``: readable by that user and root only),
+never on a command line.
+
 Setting the metadata up (``superset db upgrade``, ``superset init``, the admin account) takes a
 minute, so it runs only when needed: what was set up is recorded in the metadata database itself
 (table ``softcart_setup``: the Superset version, a digest of the admin's credentials), and a second
@@ -17,6 +23,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
+import shutil
 import sqlite3
 import subprocess
 import urllib.error
@@ -37,7 +45,8 @@ def superset_home(settings: Settings) -> Path:
 
 
 def metadata_db(settings: Settings) -> Path:
-    return superset_home(settings) / "superset.db"
+    # resolved: as root the home may be a symlink whose parents `superset` cannot traverse
+    return superset_home(settings).resolve() / "superset.db"
 
 
 def config_path(settings: Settings) -> Path:
@@ -62,9 +71,13 @@ def superset_env(settings: Settings) -> dict[str, str]:
     """The environment of every Superset process of the project."""
     env = {k: v for k, v in settings.env.items() if not k.startswith("SUPERSET_")}
     bindir = str(venv_bin(settings))
+    home = str(superset_home(settings).resolve())
     env.update(
         {
             "PATH": bindir + ":" + env.get("PATH", "/usr/bin:/bin"),
+            # its own home (root's is not its user's): Superset's DATA_DIR, caches, matplotlib's config
+            "HOME": home,
+            "SUPERSET_HOME": home,
             "SUPERSET_CONFIG_PATH": str(config_path(settings)),
             "SOFTCART_SUPERSET_METADATA_URI": f"sqlite:///{metadata_db(settings)}",
             "SOFTCART_SUPERSET_SECRET_KEY": superset_secret_key(settings),
@@ -145,7 +158,9 @@ class Superset(Server):
         state = read_setup_state(self.settings)
         if state == wanted:
             return "up to date"
-        self.home.mkdir(parents=True, exist_ok=True)
+        home = self.prepare_home()
+        python = venv_bin(self.settings) / "python"
+        self.check_executable(venv_bin(self.settings) / "gunicorn")  # the venv, in the checkout
         upgrade = state.version != version
         env = superset_env(self.settings)
         env.update(
@@ -157,12 +172,13 @@ class Superset(Server):
         )
         script = self.settings.root / "dashboards" / "superset" / "setup_metadata.py"
         done = subprocess.run(
-            [str(venv_bin(self.settings) / "python"), str(script)],
+            self.exec_as_server_user([str(python), str(script)]),
             env=env,
             capture_output=True,
             text=True,
             timeout=900,
-            cwd=self.home,
+            cwd=home,
+            umask=0o077,
         )
         if done.returncode != 0:
             raise StackError(
@@ -173,31 +189,45 @@ class Superset(Server):
             ([f"metadata migrated to Superset {version}"] if upgrade else []) + [f"admin {user}"]
         )
 
+    def _open_log(self, home: Path) -> int:
+        """The log, appended to, private to the server's user (softcart opens it for the process)."""
+        log = home / self.log.name
+        fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        if self.os_user:
+            shutil.chown(log, self.os_user, self.os_user)
+        os.chmod(log, 0o600)
+        return fd
+
     def start(self) -> None:
         self.setup()
+        home = self.prepare_home()
         gunicorn = venv_bin(self.settings) / "gunicorn"
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log, "ab") as out:
+        self.check_executable(gunicorn)
+        with os.fdopen(self._open_log(home), "ab") as out:
             subprocess.Popen(
-                [
-                    str(gunicorn),
-                    f"--bind=127.0.0.1:{self.url.port}",
-                    "--workers=1",
-                    "--threads=8",
-                    "--worker-class=gthread",
-                    "--timeout=120",
-                    "--graceful-timeout=5",
-                    "--limit-request-line=0",
-                    "--limit-request-field_size=0",
-                    f"--pid={self.pid_file}",
-                    "superset.app:create_app()",
-                ],
+                self.exec_as_server_user(
+                    [
+                        str(gunicorn),
+                        f"--bind=127.0.0.1:{self.url.port}",
+                        "--workers=1",
+                        "--threads=8",
+                        "--worker-class=gthread",
+                        "--timeout=120",
+                        "--graceful-timeout=5",
+                        "--limit-request-line=0",
+                        "--limit-request-field_size=0",
+                        f"--pid={home / self.pid_file.name}",
+                        "--no-control-socket",  # gunicornc's socket: nothing of the project uses it
+                        "superset.app:create_app()",
+                    ]
+                ),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
                 env=superset_env(self.settings),
-                cwd=self.home,
+                cwd=home,
+                umask=0o077,
             )
 
     def ensure_started(self, timeout: float = START_TIMEOUT) -> str:
@@ -211,7 +241,6 @@ class Superset(Server):
                 f"port {self.url.port} on {self.url.host} is taken by a process that is not the project's "
                 "superset server; choose another with SOFTCART_SUPERSET_PORT"
             )
-        self.home.mkdir(parents=True, exist_ok=True)
         self.start()
         wait_until(self.ping, f"superset on {self.url.host}:{self.url.port}", timeout, self.log)
         return "started"

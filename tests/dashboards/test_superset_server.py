@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import pwd
+import stat
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -12,9 +16,11 @@ import pytest
 from softcart_cli import softcart
 
 from dashboards.superset_sync import SyncError, build_bundle, dataset_uuid
-from softcart.core.credentials import bi_password
+from softcart.core.connections import os_user
+from softcart.core.credentials import bi_password, superset_admin, superset_secret_key
 from softcart.core.settings import Settings
-from softcart.stack.superset import Superset, installed_version, read_setup_state
+from softcart.stack.servers import SERVER_OS_USERS
+from softcart.stack.superset import Superset, installed_version, metadata_db, read_setup_state, superset_home
 
 
 def test_superset_is_in_the_stack_on_loopback_with_a_generated_admin(superset: Settings) -> None:
@@ -43,6 +49,57 @@ def test_superset_is_in_the_stack_on_loopback_with_a_generated_admin(superset: S
     pid = server.pid()
     assert server.ensure_started() == "running"
     assert server.pid() == pid
+
+
+def _process_group(pgid: int) -> list[int]:
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                fields = Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid:
+                found.append(int(entry.name))
+    return found
+
+
+def test_superset_runs_as_an_unprivileged_user_and_keeps_its_data_private(superset: Settings) -> None:
+    server = Superset(superset)
+    pid = server.pid()
+    assert pid is not None
+    expected = SERVER_OS_USERS["superset"] if os.geteuid() == 0 else os_user()
+    # gunicorn and its worker (the process that serves requests and reads the metadata)
+    processes = _process_group(pid)
+    assert pid in processes and len(processes) >= 2, processes
+    for proc in processes:
+        owner = pwd.getpwuid(os.stat(f"/proc/{proc}").st_uid).pw_name
+        assert owner == expected and owner != "root", f"superset process {proc} runs as {owner}"
+        # the secret key and the admin's password are never on a command line (ps shows it to all)
+        cmdline = Path(f"/proc/{proc}/cmdline").read_text()
+        assert superset_secret_key(superset) not in cmdline
+        assert superset_admin(superset)[1] not in cmdline
+
+    home = superset_home(superset).resolve()
+    user = pwd.getpwnam(expected)
+    assert home.stat().st_uid == user.pw_uid and stat.S_IMODE(home.stat().st_mode) == 0o700
+    for path in (metadata_db(superset), home / "superset.log"):
+        info = path.stat()
+        assert info.st_uid == user.pw_uid, f"{path} is owned by uid {info.st_uid}"
+        assert stat.S_IMODE(info.st_mode) & 0o077 == 0, f"{path} is {oct(info.st_mode)}"
+    # gunicorn writes its pid file 0644 itself: the 0700 home keeps it from other users
+    assert (home / "gunicorn.pid").stat().st_uid == user.pw_uid
+
+    if os.geteuid() == 0:  # another local user reads neither the metadata nor the secret key
+        for target in (str(metadata_db(superset)), f"/proc/{pid}/environ", str(superset.secrets_file)):
+            result = subprocess.run(
+                ["runuser", "-u", "nobody", "--", "cat", target],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                cwd="/",
+            )
+            assert result.returncode != 0 and "Permission denied" in result.stderr, (target, result)
 
 
 def _bi_connect(settings: Settings) -> psycopg.Connection[Any]:

@@ -78,8 +78,10 @@ SELECTED = (
 
 @pytest.mark.parametrize(("file", "mutation"), SELECTED, ids=[f"{f}-{m}" for f, m in SELECTED])
 def test_a_corrupted_course_file_is_named_or_loaded_whole(
-    isolated: Settings, capstone: Path, tmp_path: Path, file: str, mutation: str
+    isolated_module: Settings, capstone: Path, tmp_path: Path, file: str, mutation: str
 ) -> None:
+    # one set of databases for the corpus: each load is --replace, and is compared with what was there
+    isolated = isolated_module
     folder = tmp_path / "course"
     folder.mkdir()
     for name in FILES:

@@ -71,6 +71,26 @@ def test_a_port_taken_by_a_stranger_is_a_clear_error(stack: Settings, tmp_path: 
         mysql.ensure_started()
 
 
+def test_purge_removes_superset_data_also_when_it_is_off_now(stack: Settings, tmp_path: Path) -> None:
+    """As root, Superset's home may be a link to /var/lib/softcart/<hash>/superset: ``down --purge``
+    removes it and what it points to, even when SOFTCART_SUPERSET_ENABLED=0 now (the test stack)."""
+    from softcart.stack.commands import down
+    from softcart.stack.superset import Superset, metadata_db
+
+    env = dict(stack.env, SOFTCART_DATA_DIR=str(tmp_path / "d"), SOFTCART_SUPERSET_ENABLED="0")
+    env.pop("SOFTCART_SERVERS_DIR", None)  # servers of its own (none running), not the suite's
+    settings = load_settings(env)
+    real = tmp_path / "elsewhere" / "superset"
+    real.mkdir(parents=True)
+    home = Superset(settings).home
+    home.parent.mkdir(parents=True)
+    home.symlink_to(real)
+    metadata_db(settings).write_text("metadata")
+    assert down(settings, purge=True) == 0
+    assert not home.exists() and not home.is_symlink()
+    assert not real.parent.exists()
+
+
 def test_missing_binary_names_the_package() -> None:
     with pytest.raises(StackError, match="apt-get install -y mariadb-server"):
         _which(["/nonexistent/mariadbd"], "mariadb-server", "mariadbd")
