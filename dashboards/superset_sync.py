@@ -27,6 +27,7 @@ import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,8 @@ class SyncError(RuntimeError):
 
 
 def bundle_dir(settings: Settings) -> Path:
-    return settings.root / "dashboards" / "superset" / "bundle"
+    """The dashboards as code: package data of ``dashboards`` (pyproject.toml), not the checkout's."""
+    return Path(str(resources.files("dashboards") / "superset" / "bundle"))
 
 
 def stable_uuid(kind: str, name: str) -> str:

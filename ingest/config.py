@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,8 @@ import yaml  # type: ignore[import-untyped]
 
 from softcart.core.settings import Settings
 
-STREAMS_FILE = Path(__file__).with_name("streams.yml")
+# package data (pyproject.toml, [tool.setuptools.package-data]): found in an installed copy too
+STREAMS_FILE = Path(str(resources.files("ingest") / "streams.yml"))
 KINDS = ("mysql", "mongo", "file")
 # write dispositions (dlt's and sling's names): cdc = a change log of every insert, update and
 # delete; append = new keys past a high-water mark; replace = the whole source, when it changed
