@@ -27,13 +27,13 @@ import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml  # type: ignore[import-untyped]
 
+from dashboards import SUPERSET_DIR
 from softcart.core.credentials import bi_password, superset_admin
 from softcart.core.settings import Settings
 from softcart.warehouse.dbt_runner import target_dir
@@ -51,7 +51,7 @@ class SyncError(RuntimeError):
 
 def bundle_dir(settings: Settings) -> Path:
     """The dashboards as code: package data of ``dashboards`` (pyproject.toml), not the checkout's."""
-    return Path(str(resources.files("dashboards") / "superset" / "bundle"))
+    return SUPERSET_DIR / "bundle"
 
 
 def stable_uuid(kind: str, name: str) -> str:

@@ -22,7 +22,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
+# The project's folders that are not Python packages (dbt_project/, sql_bootstrap/, profiles/,
+# dags/) are read from the project root: SOFTCART_HOME, else the checkout this package runs from
+# (scripts/setup.sh installs it editable), else, for a copy installed outside a checkout, the
+# working directory (docs/architecture.md, "Packages"). The packages' own data files are package
+# data (importlib.resources), found wherever the package is installed.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def project_root(env: Mapping[str, str]) -> Path:
+    """The project root the settings read the project's folders from (see PROJECT_ROOT)."""
+    if env.get("SOFTCART_HOME"):
+        return Path(env["SOFTCART_HOME"]).resolve()
+    if (PROJECT_ROOT / "dbt_project").is_dir():
+        return PROJECT_ROOT
+    return Path.cwd().resolve()
+
 
 DEFAULT_PORTS = {"mysql": 13306, "postgres": 15432, "mongo": 17017}
 SERVICES = ("mysql", "postgres", "mongo")
@@ -237,7 +252,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build the settings from ``env`` (default: ``os.environ``). No side effects: the only I/O is
     reading the local passwords from ``<data dir>/secrets.env`` when it exists."""
     env = dict(os.environ if env is None else env)
-    root = Path(env.get("SOFTCART_HOME") or PROJECT_ROOT).resolve()
+    root = project_root(env)
     data_dir = Path(env.get("SOFTCART_DATA_DIR") or root / ".softcart").resolve()
 
     managed: set[str] = set()

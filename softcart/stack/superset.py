@@ -24,6 +24,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from dashboards import SUPERSET_DIR
 from softcart.core.credentials import superset_admin, superset_secret_key
 from softcart.core.settings import Settings
 from softcart.stack.servers import Server, StackError, _read_pid, _stop_pid, port_open, wait_until
@@ -41,7 +42,7 @@ def metadata_db(settings: Settings) -> Path:
 
 
 def config_path(settings: Settings) -> Path:
-    return settings.root / "dashboards" / "superset" / "superset_config.py"
+    return SUPERSET_DIR / "superset_config.py"
 
 
 def venv_bin(settings: Settings) -> Path:
@@ -155,7 +156,7 @@ class Superset(Server):
                 "SOFTCART_SUPERSET_ADMIN_PASSWORD": password,
             }
         )
-        script = self.settings.root / "dashboards" / "superset" / "setup_metadata.py"
+        script = SUPERSET_DIR / "setup_metadata.py"
         done = subprocess.run(
             [str(venv_bin(self.settings) / "python"), str(script)],
             env=env,

@@ -61,7 +61,8 @@ def test_wheel_carries_the_data_files_and_an_installed_copy_finds_them(tmp_path:
         "print(ingest.config.STREAMS_FILE);"
         "print(len(ingest.config.load_streams(settings)));"
         "print(spark.session.LOG4J_CONFIG);"
-        "print(s.bundle_dir(settings))"
+        "print(s.bundle_dir(settings));"
+        "print(settings.root)"
     )
     # run away from the checkout, the installed copy first on the path (before the editable install)
     completed = subprocess.run(
@@ -73,9 +74,11 @@ def test_wheel_carries_the_data_files_and_an_installed_copy_finds_them(tmp_path:
         check=False,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
-    streams_file, count, log4j, bundle = completed.stdout.split("\n")[:4]
+    streams_file, count, log4j, bundle, root = completed.stdout.split("\n")[:5]
     assert Path(streams_file) == installed / "ingest" / "streams.yml"
     assert int(count) >= 10  # every raw table of the contract (docs/architecture.md)
     assert Path(log4j) == (installed / "spark" / "log4j2.properties").resolve()
     assert Path(bundle) == installed / "dashboards" / "superset" / "bundle"
     assert (Path(bundle) / "dashboards" / "sales.yaml").is_file()
+    # outside a checkout, the project's folders are read from the working directory (or SOFTCART_HOME)
+    assert Path(root) == tmp_path.resolve()

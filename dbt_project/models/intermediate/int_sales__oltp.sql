@@ -23,7 +23,7 @@ final as (
         sales.customer_id,
         sales.quantity,
         sales.price,
-        sales.price * sales.quantity as amount,
+        cast(sales.price * sales.quantity as decimal(14, 2)) as amount,
         sales.ingest_run_id,
         sales.loaded_at
     from sales
