@@ -33,7 +33,7 @@ from typing import Any
 import httpx
 import yaml  # type: ignore[import-untyped]
 
-from dashboards import SUPERSET_DIR
+from dashboards.superset_files import SUPERSET_DIR
 from softcart.core.credentials import bi_password, superset_admin
 from softcart.core.settings import Settings
 from softcart.warehouse.dbt_runner import target_dir

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml  # type: ignore[import-untyped]
 
-from softcart.core.settings import Settings
+from softcart.core.settings import Settings, package_file
 
 # package data (pyproject.toml, [tool.setuptools.package-data]): found in an installed copy too
-STREAMS_FILE = Path(str(resources.files("ingest") / "streams.yml"))
+STREAMS_FILE = package_file(__spec__, "streams.yml")
 KINDS = ("mysql", "mongo", "file")
 # write dispositions (dlt's and sling's names): cdc = a change log of every insert, update and
 # delete; append = new keys past a high-water mark; replace = the whole source, when it changed

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib.machinery import ModuleSpec
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
@@ -28,6 +29,23 @@ from urllib.parse import quote, unquote, urlsplit
 # working directory (docs/architecture.md, "Packages"). The packages' own data files are package
 # data (importlib.resources), found wherever the package is installed.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def package_file(spec: ModuleSpec | None, *parts: str) -> Path:
+    """A data file of the package of the module ``spec`` describes (pass the module's
+    ``__spec__``): package data (pyproject.toml), found through the module's own loader, the
+    resource reader importlib.resources uses, wherever the package is installed. A path: the
+    callers hand it to programs that open files (the JVM, Superset's venv).
+
+    By module, not by package name (``importlib.resources.files("ingest")``): under pytest,
+    ``tests/ingest``, ``tests/spark`` and ``tests/dashboards`` are namespace packages of the same
+    names that take the packages' names (not their modules)."""
+    loader = spec.loader if spec is not None else None
+    get_reader = getattr(loader, "get_resource_reader", None)
+    reader = get_reader(spec.name) if get_reader is not None and spec is not None else None
+    if reader is None:
+        raise LookupError(f"no resource reader for {spec.name if spec else None!r}")
+    return Path(str(reader.files().joinpath(*parts)))
 
 
 def project_root(env: Mapping[str, str]) -> Path:

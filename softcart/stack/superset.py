@@ -24,7 +24,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from dashboards import SUPERSET_DIR
+from dashboards.superset_files import SUPERSET_DIR
 from softcart.core.credentials import superset_admin, superset_secret_key
 from softcart.core.settings import Settings
 from softcart.stack.servers import Server, StackError, _read_pid, _stop_pid, port_open, wait_until
