@@ -31,11 +31,12 @@ from harness import Goal, Run, Series, ratio, run_process
 from rich.console import Console
 from rich.table import Table
 
+from ingest.bootstrap import apply_warehouse_schemas
 from softcart.core.settings import Settings, load_settings
 from softcart.generate import generate_dataset
 from softcart.warehouse.build_plan import TEST_SCOPE_ENV, incremental_plan
 from softcart.warehouse.dbt_runner import dbt_command, dbt_env, run_dbt, target_dir
-from softcart.warehouse.raw_loader import create_raw_tables, load_dataset
+from softcart.warehouse.raw_loader import load_dataset
 
 DATABASE = "softcart_bench_dbt"
 console = Console()
@@ -238,8 +239,9 @@ def main() -> int:
             f"generate scale {options.scale}",
             lambda: generate_dataset(dataset, options.scale, options.seed, progress=False) and None,
         )
+        # the schemas, softcart_meta (the health views read it) and the raw tables, as `softcart up`
+        apply_warehouse_schemas(settings)
         with connect(settings) as conn:
-            create_raw_tables(conn)
             loaded: dict[str, int] = {}
             timed("COPY dataset into raw", lambda: loaded.update(load_dataset(conn, dataset, 1)))
             conn.commit()

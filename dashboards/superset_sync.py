@@ -33,6 +33,7 @@ from typing import Any
 import httpx
 import yaml  # type: ignore[import-untyped]
 
+from dashboards.superset_files import SUPERSET_DIR
 from softcart.core.credentials import bi_password, superset_admin
 from softcart.core.settings import Settings
 from softcart.warehouse.dbt_runner import target_dir
@@ -49,7 +50,8 @@ class SyncError(RuntimeError):
 
 
 def bundle_dir(settings: Settings) -> Path:
-    return settings.root / "dashboards" / "superset" / "bundle"
+    """The dashboards as code: package data of ``dashboards`` (pyproject.toml), not the checkout's."""
+    return SUPERSET_DIR / "bundle"
 
 
 def stable_uuid(kind: str, name: str) -> str:

@@ -9,9 +9,10 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped]
 
-from softcart.core.settings import Settings
+from softcart.core.settings import Settings, package_file
 
-STREAMS_FILE = Path(__file__).with_name("streams.yml")
+# package data (pyproject.toml, [tool.setuptools.package-data]): found in an installed copy too
+STREAMS_FILE = package_file(__spec__, "streams.yml")
 KINDS = ("mysql", "mongo", "file")
 # write dispositions (dlt's and sling's names): cdc = a change log of every insert, update and
 # delete; append = new keys past a high-water mark; replace = the whole source, when it changed

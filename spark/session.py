@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from softcart.core.settings import Settings
+from softcart.core.settings import Settings, package_file
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-LOG4J_CONFIG = Path(__file__).resolve().parent / "log4j2.properties"
+# package data (pyproject.toml): the JVM reads it by path, so a path (an installed package is a folder)
+LOG4J_CONFIG = package_file(__spec__, "log4j2.properties").resolve()
 
 # The driver's JVM (in local mode also the executor) is short-lived and shares two cores: measured
 # with jstack on the sales job (docs/spark.md, "Where the time goes"), the C2 compiler thread took

@@ -48,9 +48,9 @@
         {%- for column in columns %}
         versions.{{ column }},
         {%- endfor %}
-        versions."_softcart_seq" as change_seq,
-        versions.changed_at as valid_from,
-        versions.next_changed_at as valid_to,
+        cast(versions."_softcart_seq" as bigint) as change_seq,
+        cast(versions.changed_at as timestamp) as valid_from,
+        cast(versions.next_changed_at as timestamp) as valid_to,
         cast(case when versions.next_changed_at is null then 1 else 0 end as integer) as is_current
     from (
         select
@@ -70,4 +70,14 @@
         from {{ relation }} as change_log
     ) as versions
     where coalesce(versions."_softcart_op", 'r') <> 'd'
+{%- endmacro %}
+
+{#- The version columns of a change_log_history, typed, and the audit columns: the projection
+    every SCD2 model ends with (after its key and its own columns). -#}
+{% macro change_log_history_columns() -%}
+    change_seq,
+    valid_from,
+    valid_to,
+    is_current,
+    {{ audit_columns() }}
 {%- endmacro %}

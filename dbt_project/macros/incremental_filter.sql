@@ -13,8 +13,9 @@
     reads the unresolved facts through a partial index (softcart_unresolved_facts_index below).
     On a first or full-refresh build: every row.
 
-    `relation`: the staging model; `id_column`: its key (matches fct_sales.source_id as text);
-    `repairable`: the fact's key columns whose -1 may resolve later ([] = none).
+    `relation`: the source's conformed sales (an intermediate view, models/intermediate/), keyed by
+    `source_id` (the source's own key, matching fct_sales.source_id as text); the fact's key
+    columns whose -1 may resolve later: fct_sales_repairable_keys() (none for a source not listed).
 
     A source landed as a change log (ingest `mode: cdc`; `change_log`: its raw table,
     `change_key`: its key column) gives the current state of these keys instead, in one
@@ -26,8 +27,8 @@
     The staging view is read by key through the change log's (key, _softcart_seq) index
     (macros/change_log.sql): the build reads what changed, not the whole log.
 -#}
-{% macro fct_sales_source_rows(
-    relation, source_system, id_column, repairable, change_log=none, change_key=none, follows=[]) -%}
+{% macro fct_sales_source_rows(relation, source_system, change_log=none, change_key=none, follows=[]) -%}
+    {%- set repairable = fct_sales_repairable_keys().get(source_system, []) -%}
     {%- if softcart_is_incremental() -%}
         {%- set high_water_mark_sql -%}
             select coalesce(max(ingest_run_id), -1)
@@ -37,7 +38,7 @@
         {%- set high_water_mark = softcart_warehouse_value(high_water_mark_sql) -%}
         {%- if change_log is not none %}
     select * from {{ relation }}
-    where {{ id_column }} in (
+    where source_id in (
         {{ change_log_changed_keys(change_log, change_key, high_water_mark) }}
             {%- for dimension_log, column in follows %}
                 {%- set changed_sql -%}
@@ -69,7 +70,7 @@
     select * from {{ relation }}
     where
         ingest_run_id <= {{ high_water_mark }}
-        and cast({{ id_column }} as varchar(20)) in (
+        and cast(source_id as varchar(20)) in (
             select source_id
             from {{ this }}
             where

@@ -32,3 +32,8 @@
 {% macro ecommerce_item_natural_key(category_expr, item_expr) -%}
     'ecommerce:' || lower(coalesce({{ category_expr }}, '')) || '/' || lower({{ item_expr }})
 {%- endmacro %}
+
+{#- The natural key of a catalog product by its product id (dim_item's; the OLTP sales' lookup). -#}
+{% macro catalog_product_natural_key(product_id_expr) -%}
+    'catalog:product:' || cast({{ product_id_expr }} as varchar(20))
+{%- endmacro %}

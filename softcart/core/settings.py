@@ -19,10 +19,43 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib.machinery import ModuleSpec
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
+# The project's folders that are not Python packages (dbt_project/, sql_bootstrap/, profiles/,
+# dags/) are read from the project root: SOFTCART_HOME, else the checkout this package runs from
+# (scripts/setup.sh installs it editable), else, for a copy installed outside a checkout, the
+# working directory (docs/architecture.md, "Packages"). The packages' own data files are package
+# data (importlib.resources), found wherever the package is installed.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def package_file(spec: ModuleSpec | None, *parts: str) -> Path:
+    """A data file of the package of the module ``spec`` describes (pass the module's
+    ``__spec__``): package data (pyproject.toml), found through the module's own loader, the
+    resource reader importlib.resources uses, wherever the package is installed. A path: the
+    callers hand it to programs that open files (the JVM, Superset's venv).
+
+    By module, not by package name (``importlib.resources.files("ingest")``): under pytest,
+    ``tests/ingest``, ``tests/spark`` and ``tests/dashboards`` are namespace packages of the same
+    names that take the packages' names (not their modules)."""
+    loader = spec.loader if spec is not None else None
+    get_reader = getattr(loader, "get_resource_reader", None)
+    reader = get_reader(spec.name) if get_reader is not None and spec is not None else None
+    if reader is None:
+        raise LookupError(f"no resource reader for {spec.name if spec else None!r}")
+    return Path(str(reader.files().joinpath(*parts)))
+
+
+def project_root(env: Mapping[str, str]) -> Path:
+    """The project root the settings read the project's folders from (see PROJECT_ROOT)."""
+    if env.get("SOFTCART_HOME"):
+        return Path(env["SOFTCART_HOME"]).resolve()
+    if (PROJECT_ROOT / "dbt_project").is_dir():
+        return PROJECT_ROOT
+    return Path.cwd().resolve()
+
 
 DEFAULT_PORTS = {"mysql": 13306, "postgres": 15432, "mongo": 17017}
 SERVICES = ("mysql", "postgres", "mongo")
@@ -237,7 +270,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build the settings from ``env`` (default: ``os.environ``). No side effects: the only I/O is
     reading the local passwords from ``<data dir>/secrets.env`` when it exists."""
     env = dict(os.environ if env is None else env)
-    root = Path(env.get("SOFTCART_HOME") or PROJECT_ROOT).resolve()
+    root = project_root(env)
     data_dir = Path(env.get("SOFTCART_DATA_DIR") or root / ".softcart").resolve()
 
     managed: set[str] = set()

@@ -32,6 +32,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from dashboards.superset_files import SUPERSET_DIR
 from softcart.core.credentials import superset_admin, superset_secret_key
 from softcart.core.settings import Settings
 from softcart.stack.servers import Server, StackError, _read_pid, _stop_pid, port_open, wait_until
@@ -50,7 +51,7 @@ def metadata_db(settings: Settings) -> Path:
 
 
 def config_path(settings: Settings) -> Path:
-    return settings.root / "dashboards" / "superset" / "superset_config.py"
+    return SUPERSET_DIR / "superset_config.py"
 
 
 def venv_bin(settings: Settings) -> Path:
@@ -170,7 +171,7 @@ class Superset(Server):
                 "SOFTCART_SUPERSET_ADMIN_PASSWORD": password,
             }
         )
-        script = self.settings.root / "dashboards" / "superset" / "setup_metadata.py"
+        script = SUPERSET_DIR / "setup_metadata.py"
         done = subprocess.run(
             self.exec_as_server_user([str(python), str(script)]),
             env=env,

@@ -10,21 +10,16 @@ Every sale counts, the unknown ones included (a NULL year when the date is unkno
 
 from __future__ import annotations
 
+import argparse
 import sys
-from pathlib import Path
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-if __package__ in (None, ""):  # started as a script by spark-submit: make the project importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from rich.console import Console
+from rich.table import Table
 
-import argparse  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from typing import TYPE_CHECKING  # noqa: E402
-
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
-
-from softcart.lake.store import Lake  # noqa: E402
-from spark.jobs.common import read_lake_table, submit_main, write_result  # noqa: E402
+from softcart.lake.store import Lake
+from spark.jobs.common import read_lake_table, submit_main, write_result
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

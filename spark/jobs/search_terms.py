@@ -5,22 +5,18 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-if __package__ in (None, ""):  # started as a script by spark-submit: make the project importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from rich.console import Console
+from rich.table import Table
 
-import argparse  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from typing import TYPE_CHECKING, Any  # noqa: E402
-
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
-
-from softcart.lake.store import Lake  # noqa: E402
-from spark.jobs import JobInputMissing  # noqa: E402
-from spark.jobs.common import read_lake_table, submit_main  # noqa: E402
+from softcart.lake.store import Lake
+from spark.jobs import JobInputMissing
+from spark.jobs.common import read_lake_table, submit_main
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

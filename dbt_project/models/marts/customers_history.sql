@@ -8,12 +8,8 @@ with history as (
 final as (
     select
         cast(customer_id as bigint) as customer_id,
-        cast(change_seq as bigint) as change_seq,
         cast(nullif(trim(country), '') as varchar(100)) as country_name,
-        cast(valid_from as timestamp) as valid_from,
-        cast(valid_to as timestamp) as valid_to,
-        cast(is_current as integer) as is_current,
-        {{ audit_columns() }}
+        {{ change_log_history_columns() }}
     from history
 )
 

@@ -16,7 +16,7 @@ catalog_items as (
     select
         case
             when product_id is not null
-                then 'catalog:product:' || cast(product_id as varchar(20))
+                then {{ catalog_product_natural_key('product_id') }}
             else 'catalog:document:' || document_id
         end as natural_key,
         'catalog' as item_source,

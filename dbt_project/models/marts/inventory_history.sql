@@ -9,13 +9,9 @@ with history as (
 final as (
     select
         cast(product_id as bigint) as product_id,
-        cast(change_seq as bigint) as change_seq,
         cast(on_hand as integer) as on_hand,
         cast(reorder_level as integer) as reorder_level,
-        cast(valid_from as timestamp) as valid_from,
-        cast(valid_to as timestamp) as valid_to,
-        cast(is_current as integer) as is_current,
-        {{ audit_columns() }}
+        {{ change_log_history_columns() }}
     from history
 )
 
