@@ -6,17 +6,19 @@ What it does, against the warehouse the settings name (the production one of ``s
    recorded beside its record in ``softcart_meta.warehouse_builds`` (build_plan), into a state dir;
 2. finds the **changed models**: the model files whose sha256 differs from the checksum dbt recorded
    for them in that manifest (new files included);
-3. runs, side by side (three processes, each with a target dir of its own kept from run to run:
-   dbt's partial parsing then re-reads only the changed files):
+3. runs, side by side, two processes (softcart/warehouse/dbt_ci_worker.py), each importing dbt
+   once, with a target dir of its own kept from run to run (dbt's partial parsing then re-reads
+   only the changed files):
 
-   * ``dbt build --select state:modified+ --defer --state <state dir>`` with every schema prefixed by
-     the checkout's own ``ci_<id>`` (``SOFTCART_DBT_SCHEMA_PREFIX``, macros/generate_schema_name.sql):
-     the changed models and their children are built in ``<prefix>_staging`` / ``_marts`` /
-     ``_reporting`` and tested (data tests, unit tests, contracts), every unchanged parent is read
-     from production (dbt's deferral: not selected, and absent from the throwaway schemas);
-   * ``sqlfluff lint`` of the changed model files (.sqlfluff: the dbt templater);
+   * the build: ``dbt parse``, then on that manifest ``dbt build --select state:modified+ --defer
+     --state <state dir>`` with every schema prefixed by the checkout's own ``ci_<id>``
+     (``SOFTCART_DBT_SCHEMA_PREFIX``, macros/generate_schema_name.sql): the changed models and
+     their children are built in ``<prefix>_staging`` / ``_marts`` / ``_reporting`` and tested
+     (data tests, unit tests, contracts), every unchanged parent is read from production (dbt's
+     deferral: not selected, and absent from the throwaway schemas); then ``sqlfluff lint`` of
+     the changed model files (.sqlfluff: the dbt templater, handed the same manifest);
    * the **Db2 compile** of the changed models (``--target db2 --no-populate-cache``, offline, as
-     tests/dbt/test_dbt_db2.py does), then ``sqlfluff parse --dialect db2`` of the compiled SQL;
+     tests/dbt/test_dbt_db2.py does), then sqlfluff's ``db2`` parse of the compiled SQL;
 
 4. a **data diff** of each model the build wrote against its production relation: row counts, keys
    added and removed, per column the number of changed values and a few examples (the audit
