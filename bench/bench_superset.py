@@ -20,12 +20,12 @@ Run by hand; nothing is asserted.
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
 import time
 
+from harness import bench_parser
 from rich.console import Console
 from rich.table import Table
 
@@ -74,12 +74,7 @@ def spread(values: list[float]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--runs", type=int, default=5)
+    parser = bench_parser(__doc__, runs=5)
     parser.add_argument("--no-prepare", action="store_true", help="measure the warehouse as it is")
     args = parser.parse_args()
     settings = load_settings()

@@ -14,6 +14,7 @@ Importing this module imports nothing but the standard library (a bench imports 
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import subprocess
@@ -279,6 +280,16 @@ class Goal:
             "figure": figure.json(),
             "met": self.met(figure.median),
         }
+
+
+def bench_parser(doc: str | None, runs: int) -> argparse.ArgumentParser:
+    """The command line every scale-driven benchmark shares: ``--scale``, ``--seed``, ``--runs``;
+    a benchmark adds its own options to it."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0, help="scale of the generated dataset")
+    parser.add_argument("--seed", type=int, default=42, help="seed of the generated dataset")
+    parser.add_argument("--runs", type=int, default=runs, help="measured runs (the median of them)")
+    return parser
 
 
 def load_note() -> str:

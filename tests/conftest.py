@@ -5,6 +5,10 @@ test ports, with a throwaway data dir; stopped and purged at the end of the run.
 ``isolated``: Settings pointing at fresh, provisioned databases (MySQL, PostgreSQL, MongoDB) on those
 servers and a fresh data dir (landing, lake, ...), dropped after the test.
 
+``browser`` / ``page``: Debian's chromium (``/usr/bin/chromium``, scripts/install_chromium.sh) under
+Playwright, for the tests that open a page (tests/dashboards, tests/dbt's docs site); Playwright's
+own browser downloads are never used.
+
 ``SOFTCART_TEST_PORT_OFFSET`` shifts the test ports (to run two suites side by side).
 """
 
@@ -14,15 +18,30 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from softcart.core.settings import Settings, load_settings
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
 # the course's files live in shared/ beside the clone (never inside the project)
 CAPSTONE = Path(
     os.environ.get("SOFTCART_CAPSTONE_DIR") or Path(__file__).resolve().parents[2] / "shared" / "capstone"
 )
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 TEST_PORTS = {"MYSQL": 23306, "POSTGRES": 25432, "MONGO": 27117, "SUPERSET": 28088}
 
@@ -145,3 +164,26 @@ def isolated_module(stack: Settings, tmp_path_factory: pytest.TempPathFactory) -
     settings = make_isolated(stack, tmp_path_factory.mktemp("isolated") / "data")
     yield settings
     _drop(settings)
+
+
+# module scope: Playwright's event loop lives only while a module's browser tests run, never beside
+# other areas' tests (imported here, not at the top: most tests never start it)
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), f"{CHROMIUM} missing: run scripts/install_chromium.sh (as root)"
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A page in a context of its own (``page.context``), 1400x1000, 60 s default timeout."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    yield page
+    context.close()

@@ -6,17 +6,19 @@ What it does, against the warehouse the settings name (the production one of ``s
    recorded beside its record in ``softcart_meta.warehouse_builds`` (build_plan), into a state dir;
 2. finds the **changed models**: the model files whose sha256 differs from the checksum dbt recorded
    for them in that manifest (new files included);
-3. runs, side by side (three processes, each with a target dir of its own kept from run to run:
-   dbt's partial parsing then re-reads only the changed files):
+3. runs, side by side, two processes (softcart/warehouse/dbt_ci_worker.py), each importing dbt
+   once, with a target dir of its own kept from run to run (dbt's partial parsing then re-reads
+   only the changed files):
 
-   * ``dbt build --select state:modified+ --defer --state <state dir>`` with every schema prefixed by
-     the checkout's own ``ci_<id>`` (``SOFTCART_DBT_SCHEMA_PREFIX``, macros/generate_schema_name.sql):
-     the changed models and their children are built in ``<prefix>_staging`` / ``_marts`` /
-     ``_reporting`` and tested (data tests, unit tests, contracts), every unchanged parent is read
-     from production (dbt's deferral: not selected, and absent from the throwaway schemas);
-   * ``sqlfluff lint`` of the changed model files (.sqlfluff: the dbt templater);
+   * the build: ``dbt parse``, then on that manifest ``dbt build --select state:modified+ --defer
+     --state <state dir>`` with every schema prefixed by the checkout's own ``ci_<id>``
+     (``SOFTCART_DBT_SCHEMA_PREFIX``, macros/generate_schema_name.sql): the changed models and
+     their children are built in ``<prefix>_staging`` / ``_marts`` / ``_reporting`` and tested
+     (data tests, unit tests, contracts), every unchanged parent is read from production (dbt's
+     deferral: not selected, and absent from the throwaway schemas); then ``sqlfluff lint`` of
+     the changed model files (.sqlfluff: the dbt templater, handed the same manifest);
    * the **Db2 compile** of the changed models (``--target db2 --no-populate-cache``, offline, as
-     tests/dbt/test_dbt_db2.py does), then ``sqlfluff parse --dialect db2`` of the compiled SQL;
+     tests/dbt/test_dbt_db2.py does), then sqlfluff's ``db2`` parse of the compiled SQL;
 
 4. a **data diff** of each model the build wrote against its production relation: row counts, keys
    added and removed, per column the number of changed values and a few examples (the audit
@@ -34,17 +36,16 @@ import hashlib
 import json
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from softcart.core.executables import bin_dir
 from softcart.core.settings import Settings
 from softcart.warehouse.build_plan import ProductionState, write_production_manifest
-from softcart.warehouse.dbt_runner import dbt_command, dbt_env
+from softcart.warehouse.dbt_runner import dbt_env
 
 SCHEMA_PREFIX_ENV = "SOFTCART_DBT_SCHEMA_PREFIX"
 # columns every build rewrites (macros audit_columns): a diff of them says nothing about the change
@@ -68,6 +69,11 @@ DB2_COMPILE_ARGS = [
     "{softcart_assume_incremental: true}",
 ]
 _FAILED = {"error", "fail", "runtime error"}
+# PostgreSQL session settings of the CI build and the diff (libpq and psycopg read PGOPTIONS): the
+# CI build is a handful of models and their tests, short queries whose compilation to machine code
+# (JIT) cost more than it saved (bi_sales at scale 1: 16.7 s with JIT, 11.4 s without; parallel
+# workers kept: 25.8 s without them), as build_plan.INCREMENTAL_PGOPTIONS for the incremental build
+CI_PGOPTIONS = "-c jit=off"
 
 
 @dataclass
@@ -173,15 +179,41 @@ def run_ci(settings: Settings, *, keep: bool = False, progress: Progress | None 
     lock = _lock(settings, prefix)  # one CI run of a project at a time on a warehouse
     try:
         drop_schemas(settings, prefix)  # what a killed run left
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            db2 = pool.submit(_db2, settings, env, work, out, state_dir if state else None, changed)
-            lint = pool.submit(_lint, settings, env, work, out, changed)
-            build_check, built = _build(settings, env, work, out, state_dir if state else None)
-            say(_line(build_check))
-            lint_check = lint.result()
-            say(_line(lint_check))
-            db2_check = db2.result()
-            say(_line(db2_check))
+        common: dict[str, Any] = {
+            "root": str(settings.root),
+            "project_dir": str(settings.dbt_project_dir),
+            "profiles_dir": str(settings.dbt_profiles_dir),
+            "project_name": settings.dbt_project_dir.name,
+            "changed": changed,
+            "out": str(out),
+        }
+        build_job: dict[str, Any] = {**common, "target": str(work / "target"), "log": str(out / "logs" / "build.txt"),
+                     "state_dir": str(state_dir) if state else None}  # fmt: skip
+        build = _worker("build", build_job, _dbt_paths(env, work, out, "target"), out)
+        db2_job: dict[str, Any] = {**common, "target": str(work / "target-db2"), "log": str(out / "logs" / "db2.txt"),
+                   "db2_args": DB2_COMPILE_ARGS}  # fmt: skip
+        if state is not None:
+            db2_job["select"] = [Path(p).stem for p in changed]
+        db2 = None
+        if state is None or changed:
+            db2_env = {
+                **_dbt_paths(env, work, out, "target-db2"),
+                **DB2_OFFLINE_ENV,
+                "SOFTCART_DBT_TARGET": "db2",
+            }
+            db2_env.pop(SCHEMA_PREFIX_ENV, None)  # the SQL Db2 would run: production's schemas
+            db2_env.pop("PGOPTIONS", None)
+            db2 = _worker("db2", db2_job, db2_env, out)
+        build_check, lint_check = _checks(build, out / "build.json", ["dbt build", "sqlfluff lint"],
+                                          Path(build_job["log"]))  # fmt: skip
+        built = _built(out)
+        say(_line(build_check))
+        say(_line(lint_check))
+        if db2 is None:
+            db2_check = Check("db2 compile + parse", True, "no changed model", 0.0)
+        else:
+            (db2_check,) = _checks(db2, out / "db2.json", ["db2 compile + parse"], Path(db2_job["log"]))
+        say(_line(db2_check))
         checks = [lint_check, build_check, db2_check]
         if state is not None:
             t0 = time.monotonic()
@@ -257,15 +289,34 @@ def _ci_env(settings: Settings, prefix: str) -> dict[str, str]:
     env[SCHEMA_PREFIX_ENV] = prefix
     env.setdefault("DBT_USE_COLORS", "false")
     env.pop("SOFTCART_DBT_TEST_SCOPE", None)  # CI tests every row
+    env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} {CI_PGOPTIONS}".strip()
     return env
 
 
-def _run(command: list[str], env: dict[str, str], cwd: Path, log: Path) -> tuple[int, str]:
+def _worker(kind: str, job: dict[str, Any], env: dict[str, str], out: Path) -> subprocess.Popen[bytes]:
+    """Start a dbt_ci_worker process for ``job`` (its output to ``job["log"]``)."""
+    job = {**job, "kind": kind, "result": str(out / f"{kind}.json")}
+    spec = out / f"{kind}-job.json"
+    spec.write_text(json.dumps(job))
+    log = Path(job["log"])
     log.parent.mkdir(parents=True, exist_ok=True)
-    completed = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, check=False)
-    output = completed.stdout + completed.stderr
-    log.write_text(output)
-    return completed.returncode, output
+    with log.open("wb") as sink:
+        return subprocess.Popen(
+            [sys.executable, "-m", "softcart.warehouse.dbt_ci_worker", str(spec)],
+            env=env,
+            cwd=job["root"],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _checks(process: subprocess.Popen[bytes], job_result: Path, names: list[str], log: Path) -> list[Check]:
+    """The worker's checks once it exits; a crash fails each of its checks, with its output's tail."""
+    code = process.wait()
+    if code == 0 and job_result.is_file():
+        return [Check(**c) for c in json.loads(job_result.read_text())]
+    output = log.read_text(errors="replace") if log.is_file() else ""
+    return [Check(n, False, f"dbt-ci worker exited {code}", 0.0, str(log), [tail(output)]) for n in names]
 
 
 def _dbt_paths(env: dict[str, str], work: Path, out: Path, name: str) -> dict[str, str]:
@@ -273,20 +324,10 @@ def _dbt_paths(env: dict[str, str], work: Path, out: Path, name: str) -> dict[st
     return {**env, "DBT_TARGET_PATH": str(work / name), "DBT_LOG_PATH": str(out / "logs" / name)}
 
 
-def _build(
-    settings: Settings, env: dict[str, str], work: Path, out: Path, state_dir: Path | None
-) -> tuple[Check, dict[str, str]]:
-    t0 = time.monotonic()
-    args = ["build"]
-    if state_dir is not None:
-        args += ["--select", "state:modified+", "--defer", "--state", str(state_dir)]
-    code, output = _run(
-        dbt_command(settings, args),
-        _dbt_paths(env, work, out, "target"),
-        settings.root,
-        out / "logs" / "build.txt",
-    )
-    results_path = work / "target" / "run_results.json"
+def build_check(success: bool, error: str, target: Path, out: Path, deferred: bool, t0: float) -> Check:
+    """The build's check from its run_results.json (copied into ``out``), the statuses in ``problems``
+    and every node's status in the worker's ``built.json``."""
+    results_path = target / "run_results.json"
     built: dict[str, str] = {}
     problems: list[str] = []
     if results_path.is_file():
@@ -296,98 +337,38 @@ def _build(
             if result["status"] in _FAILED:
                 message = " ".join(str(result.get("message") or "").split())
                 problems.append(f"{result['unique_id']}: {result['status']}: {message[:300]}")
-    if code != 0 and not problems:
-        problems.append(_tail(output))
+    if not success and not problems:
+        problems.append(tail(error or "dbt build failed: see the log"))
     counts: dict[str, int] = {}
     for unique_id, status in built.items():
-        kind = unique_id.split(".", 1)[0]
-        key = f"{kind} {status}"
+        key = f"{unique_id.split('.', 1)[0]} {status}"
         counts[key] = counts.get(key, 0) + 1
     detail = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing to build"
-    scope = "state:modified+ deferred to production" if state_dir is not None else "everything"
-    check = Check(
-        "dbt build",
-        code == 0 and not problems,
-        f"{scope}: {detail}",
-        time.monotonic() - t0,
-        str(out / "logs" / "build.txt"),
-        problems,
-    )
-    return check, built
+    scope = "state:modified+ deferred to production" if deferred else "everything"
+    return Check("dbt build", success and not problems, f"{scope}: {detail}", time.monotonic() - t0,
+                 None, problems)  # fmt: skip
 
 
-def _sqlfluff() -> str:
-    path = bin_dir() / "sqlfluff"
-    return str(path if path.exists() else "sqlfluff")
+def _built(out: Path) -> dict[str, str]:
+    path = out / "run_results.json"
+    if not path.is_file():
+        return {}
+    return {r["unique_id"]: r["status"] for r in json.loads(path.read_text())["results"]}
 
 
-def _lint(settings: Settings, env: dict[str, str], work: Path, out: Path, changed: list[str]) -> Check:
-    t0 = time.monotonic()
-    if not changed:
-        return Check("sqlfluff lint", True, "no changed model", 0.0)
-    files = [str(Path(settings.dbt_project_dir.name) / path) for path in changed]
-    command = [_sqlfluff(), "lint", "--disable-progress-bar", *files]
-    log = out / "logs" / "lint.txt"
-    code, output = _run(command, _dbt_paths(env, work, out, "target-lint"), settings.root, log)
-    problems = [line for line in output.splitlines() if line.startswith(("L:", "== ["))]
-    detail = f"{len(changed)} changed model(s)" + (
-        "" if code == 0 else f", {sum(1 for p in problems if p.startswith('L:'))} violation(s)"
-    )
-    return Check("sqlfluff lint", code == 0, detail, time.monotonic() - t0, str(log), problems)
+def lint_check(files: int, problems: list[str], seconds: float) -> Check:
+    detail = f"{files} changed model(s)" + (f", {len(problems)} violation(s)" if problems else "")
+    return Check("sqlfluff lint", not problems, detail, seconds, None, problems)
 
 
-def _db2(
-    settings: Settings,
-    env: dict[str, str],
-    work: Path,
-    out: Path,
-    state_dir: Path | None,
-    changed: list[str],
-) -> Check:
-    t0 = time.monotonic()
-    log = out / "logs" / "db2.txt"
-    if state_dir is not None and not changed:
-        return Check("db2 compile + parse", True, "no changed model", 0.0)
-    args = list(DB2_COMPILE_ARGS)
-    if state_dir is not None:
-        args += ["--select", " ".join(Path(p).stem for p in changed)]
-    db2_env = {**_dbt_paths(env, work, out, "target-db2"), **DB2_OFFLINE_ENV, "SOFTCART_DBT_TARGET": "db2"}
-    db2_env.pop(SCHEMA_PREFIX_ENV, None)  # the SQL Db2 would run: production's schemas
-    code, output = _run(dbt_command(settings, args), db2_env, settings.root, log)
-    if code != 0:
-        return Check(
-            "db2 compile + parse",
-            False,
-            "dbt compile --target db2 failed",
-            time.monotonic() - t0,
-            str(log),
-            [_tail(output)],
-        )
-    # the changed models' compiled Db2 SQL, parsed in one sqlfluff process (raw templater: it is SQL)
-    parse_dir = out / "db2-sql"
-    parse_dir.mkdir(parents=True, exist_ok=True)
-    compiled = 0
-    for path in changed:
-        for found in (work / "target-db2" / "compiled").glob(f"*/{path}"):
-            (parse_dir / found.name).write_text(found.read_text())
-            compiled += 1
+def db2_parse_check(compiled: int, problems: list[str], seconds: float, log: str) -> Check:
     if not compiled:
-        return Check(
-            "db2 compile + parse", True, "no compiled model to parse", time.monotonic() - t0, str(log)
-        )
-    parse_log = out / "logs" / "db2-parse.txt"
-    code, output = _run(
-        [_sqlfluff(), "parse", "--dialect", "db2", "--templater", "raw", "--format", "none", str(parse_dir)],
-        env,
-        settings.root,
-        parse_log,
-    )
-    problems = [] if code == 0 else [_tail(output, 20)]
-    detail = f"{compiled} model(s) compiled for Db2, " + ("all parse" if code == 0 else "not all parse")
-    return Check("db2 compile + parse", code == 0, detail, time.monotonic() - t0, str(parse_log), problems)
+        return Check("db2 compile + parse", True, "no compiled model to parse", seconds, log)
+    detail = f"{compiled} model(s) compiled for Db2, " + ("not all parse" if problems else "all parse")
+    return Check("db2 compile + parse", not problems, detail, seconds, log, problems[:20])
 
 
-def _tail(output: str, lines: int = 8) -> str:
+def tail(output: str, lines: int = 8) -> str:
     return " | ".join(line.strip() for line in output.strip().splitlines()[-lines:])
 
 
@@ -430,6 +411,7 @@ def diff_models(
     ci = json.loads(ci_manifest_path.read_text())
     diffs: list[ModelDiff] = []
     with postgres_connect(settings, "softcart-dbt-ci", autocommit=True) as conn:
+        conn.execute("set jit = off")  # CI_PGOPTIONS: counts and joins of a few relations
         for unique_id, status in sorted(built.items()):
             if not unique_id.startswith("model.") or status != "success":
                 continue

@@ -1,14 +1,11 @@
 """Fixtures of the BI tests: the project's Superset on the test stack, a warehouse built by the
-pipeline, and Debian's chromium under Playwright.
+pipeline (the browser and its pages: tests/conftest.py).
 
 ``superset``: the stack's settings with the BI server on (the suite's stack leaves it off: it takes
 a minute or two to set up); started once per test run, stopped at its end.
 ``bi_warehouse``: a fresh warehouse filled by ``softcart run`` (up, load, ingest, reconcile, dbt, bi)
 from a small generated dataset whose ecommerce.csv is the course's own file, published to that
 Superset; module scope, as the browser tests read it in turn.
-
-The browser is the system's ``/usr/bin/chromium`` (``scripts/install_chromium.sh``); Playwright's own
-browser downloads are never used.
 """
 
 from __future__ import annotations
@@ -19,22 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Page
 from softcart_cli import softcart
 
 from softcart.core.credentials import superset_admin
 from softcart.core.settings import Settings, load_settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # softcart run without the lake and Spark (tests/pipeline runs those)
 PIPELINE_STEPS = ("up", "load", "ingest", "reconcile", "dbt", "bi")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -92,26 +79,6 @@ def bi_warehouse(
     assert done.returncode == 0, done.stderr[-4000:]
     yield BiWarehouse(settings, done.stderr)
     shutil.rmtree(base, ignore_errors=True)
-
-
-# module scope: Playwright's event loop lives only while the browser tests run, never beside
-# other areas' tests
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), f"{CHROMIUM} missing: run scripts/install_chromium.sh (as root)"
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    yield page
-    context.close()
 
 
 def screenshot(page: Page, name: str) -> Path:

@@ -1,4 +1,4 @@
-"""`softcart docs` in a real browser (Debian's chromium under Playwright, as tests/dashboards does):
+"""`softcart docs` in a real browser (the suite's ``page``, tests/conftest.py: Debian's chromium):
 the site of the recorded production build opens on the project's overview, a model page shows
 the model, the lineage graph opens without the tests, and an exposure's link opens its http page."""
 
@@ -12,15 +12,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Page
 from production import build_production  # tests/dbt/ is on sys.path (rootdir-less test dirs)
 
 from softcart.core.settings import Settings, load_settings
 from softcart.warehouse.build_plan import production_state
 from softcart.warehouse.docs_site import build_site, make_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 EXPOSURE_PAGE = "the consumer's page"
 
 
@@ -57,15 +55,6 @@ def consumer() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), f"{CHROMIUM} missing: run scripts/install_chromium.sh (as root)"
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 def lineage_nodes(page: Page) -> list[str]:
     """The unique ids of the nodes the full lineage graph shows (dbt-docs' graph service), once it
     shows the fact."""
@@ -80,7 +69,7 @@ def lineage_nodes(page: Page) -> list[str]:
 
 
 def test_docs_site_of_production_in_a_browser(
-    isolated: Settings, consumer: str, browser: Browser, tmp_path: Path
+    isolated: Settings, consumer: str, page: Page, tmp_path: Path
 ) -> None:
     # every exposure URL is configuration: point the ones the project reads at the test's server
     settings = load_settings(
@@ -99,8 +88,7 @@ def test_docs_site_of_production_in_a_browser(
     assert all(e["url"].startswith("http") for e in exposures), [e["url"] for e in exposures]
     exposure = exposures[0]
 
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
+    context = page.context
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if "Not allowed to load" in msg.text else None)
@@ -112,38 +100,36 @@ def test_docs_site_of_production_in_a_browser(
         ),
     )
     with serving(make_server(site.folder, 0)) as base:
-        try:
-            # the overview: the project's own (__overview__), not dbt's "Welcome!"
-            page.goto(base + "/")
-            page.get_by_role("heading", name="SoftCart warehouse").wait_for(timeout=60_000)
-            assert page.get_by_text("How to change it").is_visible()
+        # the overview: the project's own (__overview__), not dbt's "Welcome!"
+        page.goto(base + "/")
+        page.get_by_role("heading", name="SoftCart warehouse").wait_for(timeout=60_000)
+        assert page.get_by_text("How to change it").is_visible()
 
-            # a model page: its description and columns
-            page.goto(base + "/#!/model/model.softcart.dim_date")
-            page.get_by_text("The calendar at day grain").first.wait_for(timeout=30_000)
-            assert page.get_by_text("weekday_name").first.is_visible()
+        # a model page: its description and columns
+        page.goto(base + "/#!/model/model.softcart.dim_date")
+        page.get_by_text("The calendar at day grain").first.wait_for(timeout=30_000)
+        assert page.get_by_text("weekday_name").first.is_visible()
 
-            # the full lineage (opened from its URL, as dbt-docs' lineage button sets it): models,
-            # sources and exposures, no test
-            page.goto(base + "/#!/overview?g_v=1")
-            page.reload()  # a fresh load: the graph opens from the URL only when the app starts
-            nodes = lineage_nodes(page)
-            assert "model.softcart.fct_sales" in nodes
-            assert exposure["unique_id"] in nodes
-            assert any(n.startswith("source.softcart.") for n in nodes)
-            assert not [n for n in nodes if n.startswith(("test.", "unit_test."))]
+        # the full lineage (opened from its URL, as dbt-docs' lineage button sets it): models,
+        # sources and exposures, no test
+        page.goto(base + "/#!/overview?g_v=1")
+        page.reload()  # a fresh load: the graph opens from the URL only when the app starts
+        nodes = lineage_nodes(page)
+        assert "model.softcart.fct_sales" in nodes
+        assert exposure["unique_id"] in nodes
+        assert any(n.startswith("source.softcart.") for n in nodes)
+        assert not [n for n in nodes if n.startswith(("test.", "unit_test."))]
 
-            # the exposure's link opens its page (http, not a blocked file:// URL)
-            page.goto(base + f"/#!/exposure/{exposure['unique_id']}")
-            page.reload()  # the fullscreen graph of the step before would cover the page
-            link = page.get_by_role("link", name="View this exposure")
-            assert link.get_attribute("href") == exposure["url"]
-            with context.expect_page() as opened:
-                link.click()
-            target = opened.value
-            target.wait_for_load_state()
-            assert target.url == exposure["url"]
-            assert target.get_by_role("heading", name=EXPOSURE_PAGE).is_visible()
-        finally:
-            context.close()
+        # the exposure's link opens its page (http, not a blocked file:// URL)
+        page.goto(base + f"/#!/exposure/{exposure['unique_id']}")
+        page.reload()  # the fullscreen graph of the step before would cover the page
+        link = page.get_by_role("link", name="View this exposure")
+        assert link.get_attribute("href") == exposure["url"]
+        with context.expect_page() as opened:
+            link.click()
+        target = opened.value
+        target.wait_for_load_state()
+        assert target.url == exposure["url"]
+        assert target.get_by_role("heading", name=EXPOSURE_PAGE).is_visible()
+
     assert not errors, errors
