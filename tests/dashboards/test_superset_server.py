@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import sqlite3
 import subprocess
 from typing import Any
 
@@ -14,7 +16,7 @@ from softcart_cli import softcart
 from dashboards.superset_sync import SyncError, build_bundle, dataset_uuid
 from softcart.core.credentials import bi_password
 from softcart.core.settings import Settings
-from softcart.stack.superset import Superset, installed_version, read_setup_state
+from softcart.stack.superset import Superset, installed_version, metadata_db, read_setup_state
 
 
 def test_superset_is_in_the_stack_on_loopback_with_a_generated_admin(superset: Settings) -> None:
@@ -34,6 +36,9 @@ def test_superset_is_in_the_stack_on_loopback_with_a_generated_admin(superset: S
     # what was set up is recorded in the metadata database itself
     state = read_setup_state(superset)
     assert state.version == installed_version(superset) == "6.1.0"
+    # the metadata database in WAL mode (Superset's action log commits there on every request)
+    with contextlib.closing(sqlite3.connect(metadata_db(superset))) as conn:
+        assert conn.execute("pragma journal_mode").fetchone() == ("wal",)
 
     report = json.loads(softcart(superset, "status", "--json", timeout=300).stdout)
     row = next(s for s in report["services"] if s["service"] == "superset")
