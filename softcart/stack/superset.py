@@ -122,6 +122,16 @@ def _write_setup_state(settings: Settings, state: SetupState) -> None:
         )
 
 
+def use_wal(path: Path) -> None:
+    """Put the metadata database in write-ahead-log mode (recorded in the file, so once is enough).
+
+    Superset writes its action log there, one commit per logged event and six per chart query;
+    in SQLite's default rollback-journal mode each commit cost about 10 ms here, 1.6 ms in WAL mode,
+    and readers no longer wait for a writer."""
+    with contextlib.closing(sqlite3.connect(path, timeout=30)) as conn:
+        conn.execute("pragma journal_mode=wal")
+
+
 class Superset(Server):
     """The project's Superset: gunicorn serving ``superset.app:create_app()`` on 127.0.0.1."""
 
@@ -202,6 +212,10 @@ class Superset(Server):
     def start(self) -> None:
         self.setup()
         home = self.prepare_home()
+        use_wal(metadata_db(self.settings))
+        if self.os_user:  # a -wal/-shm file left by that connection belongs to the server's user
+            for leftover in home.glob("superset.db-*"):
+                shutil.chown(leftover, self.os_user, self.os_user)
         gunicorn = venv_bin(self.settings) / "gunicorn"
         self.check_executable(gunicorn)
         with os.fdopen(self._open_log(home), "ab") as out:

@@ -111,6 +111,31 @@ def test_module_4_charts_hold_the_course_figures(bi_warehouse: BiWarehouse, caps
     assert {int(r["quarter"]): money(r["revenue"]) for r in bar} == mobile
 
 
+def _bi_backends(settings: Settings) -> set[int]:
+    sql = (
+        "select pid from pg_stat_activity"
+        f" where usename = '{settings.postgres_bi_user}' and datname = '{settings.postgres.database}'"
+    )
+    return {pid for (pid,) in warehouse(settings, sql)}
+
+
+def test_chart_queries_reuse_the_warehouse_connection(bi_warehouse: BiWarehouse) -> None:
+    """Superset keeps its warehouse connection open between chart queries (superset_config.py's
+    pool; Superset alone opens and closes one per query): the same backend serves them all, and the
+    queries' results are still the warehouse's."""
+    settings = bi_warehouse.settings
+    with SupersetClient.admin(settings) as client:
+        chart_id = dashboard_charts(client, "sales")["Revenue"]
+        client.get(f"/api/v1/chart/{chart_id}/data/")
+        kept = _bi_backends(settings)
+        assert len(kept) == 1, kept
+        for _ in range(3):
+            (row,) = client.get(f"/api/v1/chart/{chart_id}/data/")["result"][0]["data"]
+        assert _bi_backends(settings) == kept
+    (revenue,) = warehouse(settings, "select sum(amount) from marts.fct_sales")[0]
+    assert money(next(iter(row.values()))) == Decimal(revenue).quantize(CENT)
+
+
 def _log_in(page: Page, settings: Settings) -> str:
     base = settings.superset.raw.rstrip("/")
     login(page, base, *superset_admin(settings))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import pwd
+import sqlite3
 import stat
 import subprocess
 from pathlib import Path
@@ -40,6 +42,9 @@ def test_superset_is_in_the_stack_on_loopback_with_a_generated_admin(superset: S
     # what was set up is recorded in the metadata database itself
     state = read_setup_state(superset)
     assert state.version == installed_version(superset) == "6.1.0"
+    # the metadata database in WAL mode (Superset's action log commits there on every request)
+    with contextlib.closing(sqlite3.connect(metadata_db(superset))) as conn:
+        assert conn.execute("pragma journal_mode").fetchone() == ("wal",)
 
     report = json.loads(softcart(superset, "status", "--json", timeout=300).stdout)
     row = next(s for s in report["services"] if s["service"] == "superset")
