@@ -69,8 +69,9 @@ def test_changes_reach_staging_and_fct_sales_incrementally(isolated: Settings) -
         cur.execute("UPDATE customers SET country = 'Peru' WHERE customer_id = 5")
         cur.execute("DELETE FROM customers WHERE customer_id = 6")
     conn.close()
-    # the catalog: products 5..8 renamed, then removed (their last image is the renamed one)
+    # the catalog: products 5..8 renamed (captured), then removed: their last image is the renamed one
     catalog.update_many({"product_id": {"$gte": 5, "$lte": 8}}, {"$set": {"model": "last"}})
+    assert ingest(isolated, "mongo_catalog__electronics") == 0
     catalog.delete_many({"product_id": {"$gte": 5, "$lte": 8}})
     insert_sales(isolated, sales_rows(20, start=301))
     assert ingest(isolated, *STREAMS) == 0
