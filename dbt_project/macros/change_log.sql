@@ -24,6 +24,45 @@
 {%- endmacro %}
 
 {#-
+    Every key a change log ever held, with its last known image: each key's latest change that
+    is not a delete (no later insert, update or snapshot row of the key exists), and, when the
+    key was deleted after that image (it is gone from the source now), `removed_at`, the commit
+    time of its last delete; NULL for a key the source still holds. A delete row carries no
+    image, so a removed key keeps the image of the change before its delete: what a type 1
+    dimension keeps of a member the source no longer has (dim_item's discontinued products).
+-#}
+{% macro change_log_last_images(relation, key_column) -%}
+    select
+        change_log.*,
+        removals.removed_at
+    from {{ relation }} as change_log
+    left join (
+        select
+            deletes.{{ key_column }} as removed_key,
+            max(deletes."_softcart_seq") as removed_seq,
+            max(
+                cast(coalesce(deletes."_softcart_committed_at", deletes."_softcart_loaded_at") as timestamp)
+            ) as removed_at
+        from {{ relation }} as deletes
+        where deletes."_softcart_op" = 'd'
+        group by deletes.{{ key_column }}
+    ) as removals
+        on
+            change_log.{{ key_column }} = removals.removed_key
+            and change_log."_softcart_seq" < removals.removed_seq
+    where
+        coalesce(change_log."_softcart_op", 'r') <> 'd'
+        and not exists (
+            select 1
+            from {{ relation }} as later
+            where
+                later.{{ key_column }} = change_log.{{ key_column }}
+                and later."_softcart_seq" > change_log."_softcart_seq"
+                and coalesce(later."_softcart_op", 'r') <> 'd'
+        )
+{%- endmacro %}
+
+{#-
     The keys of a change log changed by the ingest runs after `after_run_id` (any operation: a
     deleted key is among them). Read through the raw table's BRIN index on the run id.
 -#}

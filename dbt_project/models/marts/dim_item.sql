@@ -1,5 +1,9 @@
 -- One row per item: every catalog product (MongoDB) and every item of the ecommerce.csv history,
 -- with its category, plus the unknown member -1 (a sale of a product absent from the catalog).
+-- A product removed from the catalog stays, with its last known attributes, is_discontinued = 1
+-- and discontinued_at (stg_mongo_catalog__products): its old facts keep their item_key, and a full
+-- rebuild of fct_sales finds the same item by its natural key (a star schema's dimension keeps
+-- every member a fact points to).
 with catalog_products as (
     select * from {{ ref('int_products_categorized') }}
 ),
@@ -27,7 +31,9 @@ catalog_items as (
         document_id,
         screen_size_inches,
         ram_gb,
-        hard_disk_gb
+        hard_disk_gb,
+        is_discontinued,
+        discontinued_at
     from catalog_products
 ),
 
@@ -42,7 +48,9 @@ ecommerce_items as (
         cast(null as varchar(64)) as document_id,
         cast(null as decimal(8, 2)) as screen_size_inches,
         cast(null as decimal(12, 3)) as ram_gb,
-        cast(null as decimal(12, 3)) as hard_disk_gb
+        cast(null as decimal(12, 3)) as hard_disk_gb,
+        0 as is_discontinued,
+        cast(null as timestamp) as discontinued_at
     from ecommerce_sales
     where item_name is not null
     group by {{ ecommerce_item_natural_key('category_name', 'item_name') }}
@@ -67,7 +75,9 @@ known_members as (
         all_items.document_id,
         all_items.screen_size_inches,
         all_items.ram_gb,
-        all_items.hard_disk_gb
+        all_items.hard_disk_gb,
+        cast(all_items.is_discontinued as integer) as is_discontinued,
+        cast(all_items.discontinued_at as timestamp) as discontinued_at
     from all_items
     left join categories
         on lower(all_items.category_name) = lower(categories.category_name)
@@ -86,7 +96,9 @@ unknown_member as (
         cast(null as varchar(64)) as document_id,
         cast(null as decimal(8, 2)) as screen_size_inches,
         cast(null as decimal(12, 3)) as ram_gb,
-        cast(null as decimal(12, 3)) as hard_disk_gb
+        cast(null as decimal(12, 3)) as hard_disk_gb,
+        0 as is_discontinued,
+        cast(null as timestamp) as discontinued_at
     {{ from_dummy() }}
 ),
 
@@ -109,5 +121,7 @@ select
     screen_size_inches,
     ram_gb,
     hard_disk_gb,
+    is_discontinued,
+    discontinued_at,
     {{ audit_columns() }}
 from final
