@@ -24,6 +24,7 @@ final as (
         sales.order_id as source_id,
         dates.date_day as sale_date,
         cast(null as timestamp) as sold_at,
+        cast(null as bigint) as product_id,
         cast(null as varchar(300)) as item_natural_key,
         categories.category_name,
         countries.country_name,

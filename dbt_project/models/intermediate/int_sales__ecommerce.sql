@@ -11,6 +11,7 @@ final as (
         sales.line_number as source_id,
         sales.sale_date,
         cast(null as timestamp) as sold_at,
+        cast(null as bigint) as product_id,
         {{ ecommerce_item_natural_key('sales.category_name', 'sales.item_name') }} as item_natural_key,
         cast(null as varchar(100)) as category_name,
         cast(null as varchar(100)) as country_name,

@@ -1,7 +1,8 @@
 -- The OLTP sales (MySQL sales.sales_data, as it holds them now) conformed to the fact's grain
 -- and columns: amount = price x quantity, the customer's current country, the catalog product's
--- natural key (dim_item's). One row per sale line; `source_id` keeps the source's own key and
--- type, so the fact's incremental filter on it reaches raw's (key, _softcart_seq) index.
+-- id (bigint; the fact finds the catalog item by it, not by dim_item's text natural key). One row
+-- per sale line; `source_id` keeps the source's own key and type, so the fact's incremental filter
+-- on it reaches raw's (key, _softcart_seq) index.
 with sales as (
     select * from {{ ref('stg_mysql_sales__sales') }}
 ),
@@ -17,7 +18,8 @@ final as (
         sales.sale_id as source_id,
         cast(sales.sold_at as date) as sale_date,
         sales.sold_at,
-        {{ catalog_product_natural_key('sales.product_id') }} as item_natural_key,
+        sales.product_id,
+        cast(null as varchar(300)) as item_natural_key,
         cast(null as varchar(100)) as category_name,
         customers.country_name,
         sales.customer_id,

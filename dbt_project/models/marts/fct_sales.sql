@@ -54,14 +54,6 @@ ecommerce_sales as (
     {{ fct_sales_source_rows(ref('int_sales__ecommerce'), 'ecommerce') }}
 ),
 
-sales as (
-    select * from oltp_sales
-    union all
-    select * from course_sales
-    union all
-    select * from ecommerce_sales
-),
-
 dim_item as (
     select * from {{ ref('dim_item') }}
 ),
@@ -74,14 +66,48 @@ dim_country as (
     select * from {{ ref('dim_country') }}
 ),
 
+catalog_items as (
+    select * from dim_item
+    where item_source = 'catalog'
+),
+
+-- Each source's item or category looked up where it has one: the OLTP sale's catalog item by its
+-- bigint product_id, the ecommerce line's item by its natural key, the FactSales.csv row's
+-- category by name (the only source that names one); then the union.
+sales as (
+    select
+        oltp_sales.*,
+        catalog_items.item_key,
+        catalog_items.category_key
+    from oltp_sales
+    left join catalog_items
+        on oltp_sales.product_id = catalog_items.product_id
+    union all
+    select
+        course_sales.*,
+        cast(null as bigint) as item_key,
+        dim_category.category_key
+    from course_sales
+    left join dim_category
+        on lower(course_sales.category_name) = lower(dim_category.category_name)
+    union all
+    select
+        ecommerce_sales.*,
+        dim_item.item_key,
+        dim_item.category_key
+    from ecommerce_sales
+    left join dim_item
+        on ecommerce_sales.item_natural_key = dim_item.item_natural_key
+),
+
 final as (
     select
         cast(sales.sale_key as varchar(64)) as sale_key,
         cast(sales.source_system as varchar(20)) as source_system,
         cast(sales.source_id as varchar(20)) as source_id,
         coalesce({{ date_key('sales.sale_date') }}, -1) as date_key,
-        coalesce(dim_item.item_key, -1) as item_key,
-        coalesce(dim_item.category_key, dim_category.category_key, -1) as category_key,
+        coalesce(sales.item_key, -1) as item_key,
+        coalesce(sales.category_key, -1) as category_key,
         coalesce(dim_country.country_key, -1) as country_key,
         sales.customer_id,
         cast(sales.quantity as integer) as quantity,
@@ -93,10 +119,6 @@ final as (
         sales.loaded_at as source_loaded_at,
         {{ audit_columns() }}
     from sales
-    left join dim_item
-        on sales.item_natural_key = dim_item.item_natural_key
-    left join dim_category
-        on lower(sales.category_name) = lower(dim_category.category_name)
     left join dim_country
         on lower(sales.country_name) = lower(dim_country.country_name)
 )
