@@ -30,7 +30,7 @@ from rich.console import Console
 from rich.table import Table
 
 from dashboards.superset_sync import SupersetClient
-from softcart.core.credentials import bi_password
+from softcart.core.credentials import bi_password, ensure_local_secrets
 from softcart.core.settings import Settings, load_settings
 from softcart.pipeline import RunParams, run
 
@@ -77,7 +77,7 @@ def main() -> None:
     parser = bench_parser(__doc__, runs=5)
     parser.add_argument("--no-prepare", action="store_true", help="measure the warehouse as it is")
     args = parser.parse_args()
-    settings = load_settings()
+    settings = ensure_local_secrets(load_settings())  # a new data dir: its passwords, as `softcart` does
     if not args.no_prepare:
         prepare(settings, args.scale, args.seed)
 
