@@ -24,6 +24,8 @@ AUDIT_COLUMNS = {
     "_softcart_committed_at",
     "valid_from",
     "valid_to",
+    # a source row's own write time (MySQL inventory: ON UPDATE CURRENT_TIMESTAMP), landed as it is
+    "updated_at",
 }
 # the data-health views over the run log (reporting.health_*): they show the runs themselves, so
 # every run changes them; what the warehouse holds is the rest
@@ -78,7 +80,11 @@ def sources_snapshot(settings: Settings) -> dict[str, tuple[int, str]]:
             tables = sorted(str(r[0]) for r in cur.fetchall() if r[0] != "softcart_loads")
             for table in tables:
                 cur.execute(f"SELECT * FROM `{table}`")
-                rows = sorted(repr(r) for r in cur.fetchall())
+                names = [d[0] for d in cur.description]
+                rows = sorted(
+                    repr(tuple(v for n, v in zip(names, r, strict=True) if n not in AUDIT_COLUMNS))
+                    for r in cur.fetchall()
+                )
                 snapshot[f"mysql.{table}"] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
     finally:
         conn.close()
