@@ -58,6 +58,7 @@ sys.path.insert(0, str(ROOT))
 from harness import Figure, Goal, Run, Series, load_note, ratio, run_process  # noqa: E402
 
 from softcart.core.settings import Settings, load_settings  # noqa: E402
+from softcart.lake.store import LATEST, MANIFESTS  # noqa: E402
 from spark.jobs import sales as sales_job  # noqa: E402
 from spark.jobs.sales import AGGREGATES, CELLS, CELLS_VIEW, FROM_CELLS  # noqa: E402
 
@@ -140,7 +141,25 @@ def write_lake_sales(table: pa.Table, lake: Path) -> Path:
         basename_template="part-{i}.parquet",
         max_rows_per_group=1 << 20,
     )
+    write_lake_manifest(lake)
     return out
+
+
+def write_lake_manifest(lake: Path) -> None:
+    """The lake's manifest naming each table's files, as `softcart export` commits one: the Spark jobs
+    read the files the manifest names, never a folder listing (softcart/lake/store.py)."""
+    tables: dict[str, dict[str, dict[str, dict[str, str]]]] = {}
+    for table in sorted(p for p in lake.iterdir() if p.is_dir() and p.name not in (MANIFESTS, "results")):
+        partitions: dict[str, dict[str, str]] = {}
+        for file in sorted(table.rglob("*.parquet")):
+            folder = file.parent.relative_to(table).as_posix()
+            key = "" if folder == "." else folder
+            if key in partitions:
+                raise SystemExit(f"{file}: a second file in one partition (the manifest names one)")
+            partitions[key] = {"file": file.name}
+        tables[table.name] = {"partitions": partitions}
+    (lake / MANIFESTS).mkdir(exist_ok=True)
+    (lake / MANIFESTS / LATEST).write_text(json.dumps({"tables": tables}))
 
 
 # --- the engines, each run as a whole process ------------------------------------------------------
