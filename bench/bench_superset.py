@@ -1,6 +1,6 @@
 """Benchmark: the dashboards' chart queries through Superset vs the same SQL in psql.
 
-For each chart of the committed dashboards (dashboards/superset/bundle), at a given scale:
+For each chart of the committed dashboards (softcart/dashboards/superset/bundle), at a given scale:
 
   * Superset: ``GET /api/v1/chart/<id>/data/`` (what a dashboard asks for each chart; no results
     cache: the server's config has none), the wall time of the HTTP call;
@@ -29,9 +29,9 @@ from harness import bench_parser
 from rich.console import Console
 from rich.table import Table
 
-from dashboards.superset_sync import SupersetClient
 from softcart.core.credentials import bi_password, ensure_local_secrets
 from softcart.core.settings import Settings, load_settings
+from softcart.dashboards.superset_sync import SupersetClient
 from softcart.pipeline import RunParams, run
 
 GOAL = 1.5

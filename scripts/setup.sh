@@ -45,10 +45,10 @@ if [[ ! -f $stamp ]]; then
   .venv/bin/uv pip install -q --python .venv/bin/python --no-deps -e .
   rm -f .venv/.softcart-lock-* && touch "$stamp"
 fi
-.venv/bin/python -m compileall -q softcart ingest spark dashboards >/dev/null
+.venv/bin/python -m compileall -q softcart ingest spark >/dev/null
 
 # --- the BI server: Apache Superset in a venv of its own (it pins SQLAlchemy 1.4 and pandas 2.1) --
-slock=dashboards/superset/requirements.lock
+slock=softcart/dashboards/superset/requirements.lock
 sstamp=.venv-superset/.softcart-lock-$(sha256sum "$slock" scripts/setup.sh | sha256sum | cut -c1-16)
 if [[ ! -f $sstamp ]]; then
   log "creating .venv-superset and installing Superset from $slock (about a minute the first time)"

@@ -295,7 +295,7 @@ def step_analytics(settings: Settings, params: RunParams) -> StepOutcome:
 
 
 def step_bi(settings: Settings, params: RunParams) -> StepOutcome:
-    from dashboards.superset_sync import SyncError
+    from softcart.dashboards.superset_sync import SyncError
     from softcart.stack.superset import publish
 
     try:

@@ -25,7 +25,8 @@
     the unresolved facts' keys. An updated sale's fact is recomputed (delete+insert on sale_key), a
     moved or deleted key's fact is removed before the build (fct_sales_remove_deleted, a pre-hook).
     The staging view is read by key through the change log's (key, _softcart_seq) index
-    (macros/change_log.sql): the build reads what changed, not the whole log.
+    (macros/change_log.sql): the build reads what changed, not the whole log (softcart_key_in
+    below says how the planner is made to see that).
 -#}
 {% macro fct_sales_source_rows(relation, source_system, change_log=none, change_key=none, follows=[]) -%}
     {%- set repairable = fct_sales_repairable_keys().get(source_system, []) -%}
@@ -37,8 +38,7 @@
         {%- endset -%}
         {%- set high_water_mark = softcart_warehouse_value(high_water_mark_sql) -%}
         {%- if change_log is not none %}
-    select * from {{ relation }}
-    where source_id in (
+            {%- set changed_keys -%}
         {{ change_log_changed_keys(change_log, change_key, high_water_mark) }}
             {%- for dimension_log, column in follows %}
                 {%- set changed_sql -%}
@@ -61,7 +61,9 @@
             source_system = '{{ source_system }}'
             and {{ fct_sales_unresolved(repairable) }}
             {%- endif %}
-    )
+            {%- endset %}
+    select * from {{ relation }}
+    where {{ softcart_key_in('source_id', changed_keys) }}
         {%- else %}
     select * from {{ relation }}
     where ingest_run_id > {{ high_water_mark }}
@@ -193,4 +195,29 @@
         end if;
     end
     $$
+{%- endmacro %}
+
+{#-
+    `column` is one of the keys `keys_sql` selects. On PostgreSQL `column = any(array(keys))`: the
+    key set is an init plan computed once, and the planner estimates a handful of keys, so it reads
+    the staging view by key through the change log's (key, _softcart_seq) index. With
+    `column in (keys)` it estimated the set from the branches' statistics (~950,000 keys at scale 1,
+    the unresolved-facts and followed-customers branches guessed large) and built the whole current
+    state of the 1 M-row log to hash-join 10,000 keys to it (docs/warehouse.md, "Speed"). Elsewhere
+    (Db2) the plain `in`.
+-#}
+{% macro softcart_key_in(column, keys_sql) -%}
+    {{ return(adapter.dispatch('softcart_key_in', 'softcart')(column, keys_sql)) }}
+{%- endmacro %}
+
+{% macro default__softcart_key_in(column, keys_sql) -%}
+    {{ column }} in (
+        {{ keys_sql }}
+    )
+{%- endmacro %}
+
+{% macro postgres__softcart_key_in(column, keys_sql) -%}
+    {{ column }} = any(array(
+        {{ keys_sql }}
+    ))
 {%- endmacro %}

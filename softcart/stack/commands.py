@@ -61,7 +61,7 @@ def start_all(settings: Settings) -> dict[str, str]:
 
 def _publish_on_start(settings: Settings) -> str:
     """Import the dashboards once the warehouse has a dbt manifest (the BI step does it after each build)."""
-    from dashboards.superset_sync import SyncError
+    from softcart.dashboards.superset_sync import SyncError
     from softcart.stack.superset import publish
 
     try:
@@ -97,7 +97,7 @@ def up(settings: Settings) -> int:
 
 def bi(settings: Settings, force: bool = False) -> int:
     """``softcart bi``: Superset's datasets from the dbt manifest, the repository's dashboards."""
-    from dashboards.superset_sync import SyncError
+    from softcart.dashboards.superset_sync import SyncError
     from softcart.stack.superset import publish
 
     try:

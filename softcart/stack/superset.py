@@ -1,7 +1,7 @@
 """The BI server: Apache Superset, started by ``softcart up`` like the databases.
 
 Superset runs from its own venv (``.venv-superset``: it pins SQLAlchemy 1.4 and pandas 2.1, which the
-project's venv cannot hold; scripts/setup.sh installs it from ``dashboards/superset/requirements.lock``)
+project's venv cannot hold; scripts/setup.sh installs it from ``softcart/dashboards/superset/requirements.lock``)
 under gunicorn, on 127.0.0.1 and the port of ``SOFTCART_SUPERSET_PORT``. Its metadata (users,
 datasets, charts, dashboards) is a SQLite file under ``<data dir>/servers/superset/``; the admin's
 user and generated password are in ``<data dir>/secrets.env`` (``SUPERSET_ADMIN_USER``,
@@ -32,9 +32,9 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from dashboards.superset_files import SUPERSET_DIR
 from softcart.core.credentials import superset_admin, superset_secret_key
 from softcart.core.settings import Settings
+from softcart.dashboards.superset_files import SUPERSET_DIR
 from softcart.stack.servers import Server, StackError, _read_pid, _stop_pid, port_open, wait_until
 
 SETUP_TABLE = "softcart_setup"
@@ -158,7 +158,7 @@ class Superset(Server):
     def setup(self) -> str:
         """Migrate the metadata database, create its roles and the admin, when (and only when) the
         recorded state differs from the installed version and the admin of ``secrets.env``: one
-        process of Superset's venv (dashboards/superset/setup_metadata.py)."""
+        process of Superset's venv (softcart/dashboards/superset/setup_metadata.py)."""
         version = installed_version(self.settings)
         if version is None:
             raise StackError(
@@ -308,9 +308,9 @@ def publish(settings: Settings, *, force: bool = False) -> Publication:
     """Import the dashboards bundle (datasets from the dbt manifest, the repository's charts and
     dashboards) into Superset, unless the project's Superset already holds this very bundle.
 
-    Raises :class:`dashboards.superset_sync.SyncError` when Superset refuses it or cannot be reached.
+    Raises :class:`softcart.dashboards.superset_sync.SyncError` when Superset refuses it or cannot be reached.
     """
-    from dashboards.superset_sync import build_bundle, read_manifest, sync
+    from softcart.dashboards.superset_sync import build_bundle, read_manifest, sync
 
     manifest = read_manifest(settings)
     bundle = build_bundle(settings, manifest)

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from airflow_testenv import make_test_env
 
 from softcart.core.settings import Settings, load_settings
+from tests.airflow.airflow_testenv import make_test_env
 
 
 @pytest.fixture(scope="session")

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from airflow_testenv import TEST_API_PORT
 
 from softcart.core.settings import PROJECT_ROOT, Settings
 from softcart.stack.airflow import airflow_env
+from tests.airflow.airflow_testenv import TEST_API_PORT
 
 DAGS = PROJECT_ROOT / "dags"
 REPORT_SCRIPT = Path(__file__).with_name("dagbag_report.py")

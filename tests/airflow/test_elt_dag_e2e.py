@@ -13,10 +13,10 @@ from typing import Any
 
 import psycopg
 import pytest
-from snapshots import warehouse_snapshot
 
 from softcart.core.settings import Settings
 from softcart.stack.airflow import dags_test
+from tests.snapshots import warehouse_snapshot
 
 
 def last_ingest_run(settings: Settings) -> dict[str, Any]:

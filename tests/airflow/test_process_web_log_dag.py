@@ -5,10 +5,9 @@ from __future__ import annotations
 import tarfile
 from pathlib import Path
 
-from airflow_testenv import make_test_env
-
 from softcart.core.settings import load_settings
 from softcart.stack.airflow import dags_test
+from tests.airflow.airflow_testenv import make_test_env
 
 DROPPED = "198.46.149.143"
 

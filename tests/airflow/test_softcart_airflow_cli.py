@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 import psutil
-from airflow_testenv import TEST_API_PORT, make_test_env
 
 from softcart.core.settings import PROJECT_ROOT
+from tests.airflow.airflow_testenv import TEST_API_PORT, make_test_env
 
 SOFTCART = str(Path(sys.executable).with_name("softcart"))
 LOOPBACK = {"127.0.0.1", "::1"}

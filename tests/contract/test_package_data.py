@@ -10,15 +10,15 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("softcart", "ingest", "spark", "dashboards")
+PACKAGES = ("softcart", "ingest", "spark")
 # each package's data files (pyproject.toml, [tool.setuptools.package-data]), as the wheel names them
 DATA_FILES = (
     "ingest/streams.yml",
     "spark/log4j2.properties",
-    "dashboards/superset/superset_config.py",
-    "dashboards/superset/setup_metadata.py",
-    "dashboards/superset/bundle/dashboards/sales.yaml",
-    "dashboards/superset/bundle/charts/sales_country.yaml",
+    "softcart/dashboards/superset/superset_config.py",
+    "softcart/dashboards/superset/setup_metadata.py",
+    "softcart/dashboards/superset/bundle/dashboards/sales.yaml",
+    "softcart/dashboards/superset/bundle/charts/sales_country.yaml",
 )
 
 
@@ -66,7 +66,7 @@ def test_wheel_carries_the_data_files_and_an_installed_copy_finds_them(tmp_path:
         capture_output=True,
     )
     probe = (
-        "import ingest.config, spark.session, dashboards.superset_sync as s;"
+        "import ingest.config, spark.session, softcart.dashboards.superset_sync as s;"
         "from softcart.core.settings import load_settings;"
         "settings = load_settings({'SOFTCART_DATA_DIR': '.'});"
         "print(ingest.config.STREAMS_FILE);"
@@ -89,7 +89,7 @@ def test_wheel_carries_the_data_files_and_an_installed_copy_finds_them(tmp_path:
     assert Path(streams_file) == installed / "ingest" / "streams.yml"
     assert int(count) >= 10  # every raw table of the contract (docs/architecture.md)
     assert Path(log4j) == (installed / "spark" / "log4j2.properties").resolve()
-    assert Path(bundle) == installed / "dashboards" / "superset" / "bundle"
+    assert Path(bundle) == installed / "softcart" / "dashboards" / "superset" / "bundle"
     assert (Path(bundle) / "dashboards" / "sales.yaml").is_file()
     # outside a checkout, the project's folders are read from the working directory (or SOFTCART_HOME)
     assert Path(root) == tmp_path.resolve()

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
-from softcart_cli import softcart
 
 from softcart.core.credentials import superset_admin
 from softcart.core.settings import Settings, load_settings
+from tests.softcart_cli import softcart
 
 # softcart run without the lake and Spark (tests/pipeline runs those)
 PIPELINE_STEPS = ("up", "load", "ingest", "reconcile", "dbt", "bi")

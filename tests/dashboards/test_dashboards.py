@@ -14,16 +14,23 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from conftest import PIPELINE_STEPS, BiWarehouse, screenshot
 from playwright.sync_api import Page
-from softcart_cli import softcart
-from superset_page import apply_native_filter, charts, create_chart, login, open_dashboard, wait_loaded
 
-from dashboards.superset_sync import SupersetClient, bundle_dir, installation_neutral
 from softcart.core.connections import mysql_connect, postgres_connect
 from softcart.core.credentials import superset_admin
 from softcart.core.settings import Settings
+from softcart.dashboards.superset_sync import SupersetClient, bundle_dir, installation_neutral
 from softcart.warehouse.dbt_runner import target_dir
+from tests.dashboards.conftest import PIPELINE_STEPS, BiWarehouse, screenshot
+from tests.dashboards.superset_page import (
+    apply_native_filter,
+    charts,
+    create_chart,
+    login,
+    open_dashboard,
+    wait_loaded,
+)
+from tests.softcart_cli import softcart
 
 CENT = Decimal("0.01")
 
@@ -74,7 +81,7 @@ def committed_charts(dashboard: str) -> set[str]:
 
 
 def bundle_dir_path() -> Path:
-    return Path(__file__).resolve().parents[2] / "dashboards" / "superset" / "bundle"
+    return Path(__file__).resolve().parents[2] / "softcart" / "dashboards" / "superset" / "bundle"
 
 
 def test_the_pipeline_published_the_dashboards(bi_warehouse: BiWarehouse) -> None:

@@ -15,14 +15,14 @@ from typing import Any
 
 import psycopg
 import pytest
-from softcart_cli import softcart
 
-from dashboards.superset_sync import SyncError, build_bundle, dataset_uuid
 from softcart.core.connections import os_user
 from softcart.core.credentials import bi_password, superset_admin, superset_secret_key
 from softcart.core.settings import Settings
+from softcart.dashboards.superset_sync import SyncError, build_bundle, dataset_uuid
 from softcart.stack.servers import SERVER_OS_USERS
 from softcart.stack.superset import Superset, installed_version, metadata_db, read_setup_state, superset_home
+from tests.softcart_cli import softcart
 
 
 def test_superset_is_in_the_stack_on_loopback_with_a_generated_admin(superset: Settings) -> None:
@@ -165,7 +165,7 @@ def test_datasets_and_metrics_come_from_the_manifest(isolated: Settings) -> None
         build_bundle(isolated, manifest)
 
     # with every dataset the charts use, the bundle holds them, from the manifest
-    names = {p.stem for p in (isolated.root / "dashboards/superset/bundle").rglob("*.yaml")}
+    names = {p.stem for p in (isolated.root / "softcart/dashboards/superset/bundle").rglob("*.yaml")}
     assert {"module_4", "sales", "data_health", "stock"} <= names
     for name in (
         "health_stream_freshness",

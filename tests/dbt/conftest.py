@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from production import build_production  # tests/dbt/ is on sys.path (rootdir-less test dirs)
 
 from softcart.core.settings import Settings
+from tests.dbt.production import build_production
 
 
 @pytest.fixture

@@ -13,11 +13,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from production import connect  # tests/dbt/ is on sys.path (rootdir-less test dirs)
-
 from softcart.core.settings import Settings, load_settings
 from softcart.warehouse.build_plan import production_state
 from softcart.warehouse.dbt_ci import run_ci, summary_lines
+from tests.dbt.production import connect
 
 DIM_DATE = "models/marts/dim_date.sql"
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
-from production import build_production  # tests/dbt/ is on sys.path (rootdir-less test dirs)
 
 from softcart.core.settings import Settings, load_settings
 from softcart.warehouse.build_plan import production_state
 from softcart.warehouse.docs_site import build_site, make_server
+from tests.dbt.production import build_production
 
 EXPOSURE_PAGE = "the consumer's page"
 

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-import expected_reports as expected  # tests/dbt/ is on sys.path (rootdir-less test dirs)
 import psycopg
 import pytest
 
@@ -22,6 +21,7 @@ from softcart.warehouse.build_plan import incremental_plan
 from softcart.warehouse.dbt_runner import read_run_results, run_dbt, target_dir
 from softcart.warehouse.docs_site import build_site
 from softcart.warehouse.raw_loader import create_raw_tables, document_id, load_dataset
+from tests.dbt import expected_reports as expected
 
 SCALE = 0.002  # 2,000 OLTP sales, 2,000 FactSales.csv rows, ~500 ecommerce.csv rows
 SEED = 11

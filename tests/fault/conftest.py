@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from faults import ok
 
 from softcart.core.settings import Settings
+from tests.fault.faults import ok
 
 
 @pytest.fixture(scope="session")

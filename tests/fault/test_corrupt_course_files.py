@@ -11,9 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from faults import SEED, mongo_catalog, mysql_sales, rounds, softcart_process
 
 from softcart.core.settings import Settings
+from tests.fault.faults import SEED, mongo_catalog, mysql_sales, rounds, softcart_process
 
 FILES = ("oltpdata.csv", "catalog.json", "sales.sql", "DimCountry.csv", "searchterms.csv")
 

@@ -12,7 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from faults import (
+
+from softcart.core.settings import Settings
+from softcart.stack.commands import start_all
+from softcart.stack.servers import servers
+from tests.fault.faults import (
     SOURCE_STREAMS,
     file_catalog,
     file_sales,
@@ -28,10 +32,6 @@ from faults import (
     softcart_process,
     timed,
 )
-
-from softcart.core.settings import Settings
-from softcart.stack.commands import start_all
-from softcart.stack.servers import servers
 
 SMALL_BATCHES = {"SOFTCART_INGEST_BATCH_ROWS": "200"}
 NAMES = {"mysql": "MySQL", "mongo": "MongoDB", "postgres": "PostgreSQL"}

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from faults import (
+
+from softcart.core.settings import Settings
+from tests.fault.faults import (
     SOURCE_STREAMS,
     file_catalog,
     file_sales,
@@ -31,8 +33,6 @@ from faults import (
     softcart_process,
     timed,
 )
-
-from softcart.core.settings import Settings
 
 # a dbt selection that builds fct_sales and what the export reads (the whole `dbt build` in the bench)
 DBT_ARGS = (

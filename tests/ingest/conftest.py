@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ingest_helpers import land, load_course_dump
 
 from softcart.core.settings import Settings
+from tests.ingest.ingest_helpers import land, load_course_dump
 
 
 @pytest.fixture

@@ -9,13 +9,13 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from ingest_helpers import mysql
 
 from ingest.credentials import mysql_reader_login
 from ingest.sources.binlog_rows import BAD_DATE, Unsupported, event_images
 from ingest.sources.mysql import loopback
 from softcart.core.connections import mysql_admin_connect
 from softcart.core.settings import Settings
+from tests.ingest.ingest_helpers import mysql
 
 TYPES = """
     id INT NOT NULL PRIMARY KEY,

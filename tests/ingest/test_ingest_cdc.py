@@ -6,7 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ingest_helpers import (
+
+from ingest.cli import reconcile
+from ingest.config import load_streams, select_streams
+from ingest.warehouse import current_state
+from softcart.core.connections import mysql_admin_connect
+from softcart.core.settings import Settings
+from tests.ingest.ingest_helpers import (
     SALES_COLUMNS,
     ingest,
     insert_sales,
@@ -18,12 +24,6 @@ from ingest_helpers import (
     sales_rows,
     source_sales,
 )
-
-from ingest.cli import reconcile
-from ingest.config import load_streams, select_streams
-from ingest.warehouse import current_state
-from softcart.core.connections import mysql_admin_connect
-from softcart.core.settings import Settings
 
 SALES = "mysql_sales__sales_data"
 CUSTOMERS = "mysql_sales__customers"
@@ -224,7 +224,7 @@ CATALOG = "mongo_catalog__electronics"
 
 
 def test_catalog_edits_and_removals_reach_the_change_log(isolated: Settings) -> None:
-    from ingest_helpers import mongo_collection
+    from tests.ingest.ingest_helpers import mongo_collection
 
     coll = mongo_collection(isolated)
     coll.insert_many(

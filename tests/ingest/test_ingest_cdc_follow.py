@@ -9,11 +9,19 @@ import sys
 import time
 
 import pytest
-from ingest_helpers import ingest, ingest_process, insert_sales, mysql_exec, pg_one, sales_rows, source_sales
 
 from ingest.cli import reconcile
 from ingest.follow import stream_lag
 from softcart.core.settings import Settings
+from tests.ingest.ingest_helpers import (
+    ingest,
+    ingest_process,
+    insert_sales,
+    mysql_exec,
+    pg_one,
+    sales_rows,
+    source_sales,
+)
 
 SALES = "mysql_sales__sales_data"
 

@@ -7,11 +7,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ingest_helpers import ingest, insert_sales, mongo_collection, mysql, mysql_exec, pg_all, sales_rows
-
 from ingest.cli import reconcile
 from softcart.core.settings import Settings
 from softcart.warehouse.dbt_runner import run_dbt
+from tests.ingest.ingest_helpers import (
+    ingest,
+    insert_sales,
+    mongo_collection,
+    mysql,
+    mysql_exec,
+    pg_all,
+    sales_rows,
+)
 
 STREAMS = ("mysql_sales__sales_data", "mysql_sales__customers", "mongo_catalog__electronics")
 FACT = (

@@ -8,7 +8,10 @@ import signal
 import time
 
 import pytest
-from ingest_helpers import (
+
+from ingest.cli import reconcile
+from softcart.core.settings import Settings
+from tests.ingest.ingest_helpers import (
     ingest,
     ingest_process,
     insert_sales,
@@ -20,9 +23,6 @@ from ingest_helpers import (
     source_sales,
     with_env,
 )
-
-from ingest.cli import reconcile
-from softcart.core.settings import Settings
 
 STREAMS = ("-s", "mysql_sales__sales_data", "-s", "mongo_catalog__electronics")
 
@@ -102,7 +102,7 @@ def test_sigkill_while_capturing_updates_and_deletes(isolated: Settings) -> None
     """kill -9 at random moments of binlog capture (updates, deletes, moved keys, inserts in big
     transactions), then a rerun: the change log holds each change once and its current state is
     the source's."""
-    from ingest_helpers import mysql
+    from tests.ingest.ingest_helpers import mysql
 
     insert_sales(isolated, sales_rows(6_000))
     assert ingest(isolated, "mysql_sales__sales_data") == 0  # the snapshot: 6,000 r

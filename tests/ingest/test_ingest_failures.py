@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from ingest_helpers import (
+
+from ingest.cli import reconcile
+from ingest.runs import last_runs
+from softcart.core.settings import Settings
+from tests.ingest.ingest_helpers import (
     ingest,
     ingest_process,
     insert_sales,
@@ -15,10 +19,6 @@ from ingest_helpers import (
     sales_rows,
     with_env,
 )
-
-from ingest.cli import reconcile
-from ingest.runs import last_runs
-from softcart.core.settings import Settings
 
 
 def test_new_mysql_column_and_new_mongo_key(isolated: Settings) -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ingest_helpers import (
+from ingest.cli import reconcile
+from softcart.core.settings import Settings
+from tests.ingest.ingest_helpers import (
     ingest,
     insert_sales,
     last_stream_run,
@@ -16,9 +18,6 @@ from ingest_helpers import (
     pg_one,
     sales_rows,
 )
-
-from ingest.cli import reconcile
-from softcart.core.settings import Settings
 
 
 def _rejects(settings: Settings, stream: str) -> list[tuple[Any, ...]]:

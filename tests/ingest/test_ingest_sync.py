@@ -8,7 +8,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from ingest_helpers import (
+
+from ingest.cli import reconcile
+from ingest.runs import last_runs
+from softcart.core.settings import Settings
+from tests.ingest.ingest_helpers import (
     ingest,
     insert_sales,
     land,
@@ -21,10 +25,6 @@ from ingest_helpers import (
     sales_rows,
     source_sales,
 )
-
-from ingest.cli import reconcile
-from ingest.runs import last_runs
-from softcart.core.settings import Settings
 
 SALES = "mysql_sales__sales_data"
 
@@ -103,7 +103,7 @@ def test_text_nulls_and_timestamps_survive(isolated: Settings) -> None:
     ]
     mysql_exec(isolated, "ALTER TABLE customers MODIFY country VARCHAR(64) NULL")
     conn_rows = [(i + 1, v) for i, v in enumerate(nasty)]
-    from ingest_helpers import mysql
+    from tests.ingest.ingest_helpers import mysql
 
     conn = mysql(isolated)
     with conn.cursor() as cur:

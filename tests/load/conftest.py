@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from load_helpers import DatasetMaker
+
+from tests.load.load_helpers import DatasetMaker
 
 
 @pytest.fixture

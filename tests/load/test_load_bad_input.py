@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from load_helpers import DatasetMaker, drop_sources, load, snapshot, source_settings
 
 from softcart.core.settings import Settings
 from softcart.load.cli import main
 from softcart.load.errors import LoadError
+from tests.load.load_helpers import DatasetMaker, drop_sources, load, snapshot, source_settings
 
 OLTP = "6739,76305,230,1,2020-09-05 16:20:03\n7460,81008,1455.50,4,2020-09-05 16:20:04\n6701,7556,1159,2,2020-09-05 16:20:05"
 CATALOG = (

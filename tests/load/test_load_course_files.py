@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pymysql
 import pytest
-from load_helpers import DatasetMaker, load, mongo_collection, mysql_rows
 
 from softcart.core.credentials import reader_password
 from softcart.core.settings import Settings
 from softcart.load.bootstrap import apply_source_schemas
+from tests.load.load_helpers import DatasetMaker, load, mongo_collection, mysql_rows
 
 
 def test_oltpdata_loads_2605_rows_in_file_order(isolated: Settings, make_dataset: DatasetMaker) -> None:

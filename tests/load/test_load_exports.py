@@ -8,12 +8,12 @@ import subprocess
 from pathlib import Path
 
 import pymysql
-from load_helpers import DatasetMaker, load, mongo_collection, mysql_rows
 
 from softcart.core.settings import Settings, load_settings
 from softcart.load.catalog_export import main as export_catalog
 from softcart.load.sales_dump import parse_sales_dump
 from softcart.stack.accounts import mysql_accounts
+from tests.load.load_helpers import DatasetMaker, load, mongo_collection, mysql_rows
 
 DATADUMP = Path(__file__).resolve().parents[2] / "scripts" / "datadump.sh"
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from load_helpers import DatasetMaker, load, mongo_collection, mysql_rows
-
 from softcart.core.settings import Settings
 from softcart.load.sales_dump import parse_sales_dump
+from tests.load.load_helpers import DatasetMaker, load, mongo_collection, mysql_rows
 
 ROWS = ["6739,76305,230,1,2020-09-05 16:20:03", "7460,81008,1455.5,4,2020-09-05 16:20:04"]
 

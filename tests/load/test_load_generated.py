@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from load_helpers import load, mongo_collection, mysql_rows
-
 from softcart.core.settings import Settings
 from softcart.generate import generate_dataset
+from tests.load.load_helpers import load, mongo_collection, mysql_rows
 
 
 def test_generated_dataset_loads_with_every_row(isolated: Settings, tmp_path: Path) -> None:

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from load_helpers import DatasetMaker, load
 
 from softcart.core.settings import Settings, load_settings
 from softcart.load.errors import LoadError
+from tests.load.load_helpers import DatasetMaker, load
 
 
 def _offline(tmp_path: Path) -> Settings:

@@ -19,11 +19,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from snapshots import sources_snapshot, warehouse_snapshot
-from softcart_cli import softcart
 
 from softcart.core.connections import mysql_connect, postgres_connect
 from softcart.core.settings import Settings, load_settings
+from tests.snapshots import sources_snapshot, warehouse_snapshot
+from tests.softcart_cli import softcart
 
 # a stack of its own, beside the suite's (tests/conftest.py uses 23306/25432/27117 + the offset)
 OWN_PORTS = {"MYSQL": 23356, "POSTGRES": 25482, "MONGO": 27167}

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from softcart_cli import softcart
-
 from softcart.core.connections import mysql_connect
 from softcart.core.settings import Settings
+from tests.softcart_cli import softcart
 
 
 def test_softcart_run_twice(isolated: Settings) -> None:

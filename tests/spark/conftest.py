@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import marts_data
 import psycopg
 import pytest
-from standalone import Ports, StandaloneCluster, listeners
 
 from softcart.core.settings import Settings, load_settings
+from tests.spark import marts_data
+from tests.spark.standalone import Ports, StandaloneCluster, listeners
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

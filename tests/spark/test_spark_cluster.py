@@ -13,13 +13,13 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import marts_data
 import pyarrow.parquet as pq
-from standalone import HOST, QUICK_JVM, StandaloneCluster, listeners
 
 from softcart.core.settings import PROJECT_ROOT
 from softcart.lake.store import Lake
 from spark.jobs import sales
+from tests.spark import marts_data
+from tests.spark.standalone import HOST, QUICK_JVM, StandaloneCluster, listeners
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

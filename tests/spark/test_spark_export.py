@@ -8,7 +8,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import marts_data
 import psycopg
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
@@ -18,6 +17,7 @@ from softcart.core.settings import Settings
 from softcart.lake.export import export_lock, main, run_export
 from softcart.lake.export.raw_zone import RAW_FILES, RawFileError, read_raw_file
 from softcart.lake.store import Lake, latest_manifest, table_files
+from tests.spark import marts_data
 
 
 class SimulatedCrash(BaseException):

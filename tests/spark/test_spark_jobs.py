@@ -13,7 +13,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import marts_data
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
@@ -25,6 +24,7 @@ from softcart.lake.export.raw_zone import RAW_FILES, read_raw_file
 from softcart.lake.store import Lake
 from spark.cli import main as analyze
 from spark.jobs import forecast, sales, search_terms
+from tests.spark import marts_data
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

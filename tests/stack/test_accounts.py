@@ -21,12 +21,12 @@ import pymongo
 import pymongo.errors
 import pymysql
 import pytest
-from softcart_cli import softcart
 
 from softcart.core.connections import os_user, postgres_admin_connect
 from softcart.core.credentials import LOCAL_SECRETS, known_secrets, reader_password
 from softcart.core.settings import Settings, read_secrets_file
 from softcart.stack.servers import SERVER_OS_USERS, servers
+from tests.softcart_cli import softcart
 
 STRANGER = "nobody"
 

@@ -7,11 +7,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from softcart_cli import softcart
 
 from softcart.core.settings import Settings, load_settings
 from softcart.stack.commands import service_status, start_all
 from softcart.stack.servers import StackError, _which, servers
+from tests.softcart_cli import softcart
 
 
 def test_up_twice_is_harmless(stack: Settings) -> None:

@@ -1,4 +1,4 @@
-"""Where Superset's files are: package data of ``dashboards`` (pyproject.toml), so an installed
+"""Where Superset's files are: package data of ``softcart.dashboards`` (pyproject.toml), so an installed
 copy finds them too. A path: Superset's own venv runs and reads them as files."""
 
 from __future__ import annotations

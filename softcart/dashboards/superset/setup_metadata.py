@@ -6,7 +6,7 @@ argument, which ``ps`` shows).
 Run by Superset's own venv (``softcart.stack.superset``), never imported by softcart:
 
     SOFTCART_SUPERSET_UPGRADE=1 SOFTCART_SUPERSET_ADMIN_USER=admin SOFTCART_SUPERSET_ADMIN_PASSWORD=...
-        .venv-superset/bin/python dashboards/superset/setup_metadata.py
+        .venv-superset/bin/python softcart/dashboards/superset/setup_metadata.py
 """
 
 import os

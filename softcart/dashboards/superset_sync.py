@@ -8,7 +8,7 @@ zip) and imported through its API, overwriting what it had:
 * ``datasets/*.yaml``: one per dbt model whose ``meta.superset_dataset`` is true, generated from the
   dbt manifest: columns with their types and descriptions, and the model's ``meta.metrics`` as the
   dataset's metrics (the measures are defined there, once);
-* ``charts/`` and ``dashboards/``: the YAML of ``dashboards/superset/bundle/``, as Superset exports
+* ``charts/`` and ``dashboards/``: the YAML of ``softcart/dashboards/superset/bundle/``, as Superset exports
   them (export from the UI, unzip, commit: docs/dashboards.md).
 
 A chart's saved ``query_context`` (what ``/api/v1/chart/<id>/data/`` runs) names its dataset by
@@ -33,9 +33,9 @@ from typing import Any
 import httpx
 import yaml  # type: ignore[import-untyped]
 
-from dashboards.superset_files import SUPERSET_DIR
 from softcart.core.credentials import bi_password, superset_admin
 from softcart.core.settings import Settings
+from softcart.dashboards.superset_files import SUPERSET_DIR
 from softcart.warehouse.dbt_runner import target_dir
 
 UUID_NAMESPACE = uuid.UUID("5a1e5c47-50f7-4ca7-8b1d-0000000000b1")
@@ -50,7 +50,7 @@ class SyncError(RuntimeError):
 
 
 def bundle_dir(settings: Settings) -> Path:
-    """The dashboards as code: package data of ``dashboards`` (pyproject.toml), not the checkout's."""
+    """The dashboards as code: package data of ``softcart.dashboards`` (pyproject.toml), not the checkout's."""
     return SUPERSET_DIR / "bundle"
 
 
@@ -223,7 +223,7 @@ def _dump(doc: dict[str, Any]) -> bytes:
 
 
 def repository_files(settings: Settings) -> Iterator[tuple[str, bytes]]:
-    """The committed charts and dashboards (``dashboards/superset/bundle/{charts,dashboards}``)."""
+    """The committed charts and dashboards (``softcart/dashboards/superset/bundle/{charts,dashboards}``)."""
     root = bundle_dir(settings)
     for folder in ("charts", "dashboards"):
         for path in sorted((root / folder).glob("*.yaml")):
@@ -242,7 +242,7 @@ def build_bundle(settings: Settings, manifest: dict[str, Any] | None = None) -> 
         doc = yaml.safe_load(content)
         if name.startswith("charts/") and doc.get("dataset_uuid") not in known:
             raise SyncError(
-                f"dashboards/superset/bundle/{name}: dataset_uuid {doc.get('dataset_uuid')} is no dataset of"
+                f"softcart/dashboards/superset/bundle/{name}: dataset_uuid {doc.get('dataset_uuid')} is no dataset of"
                 " the dbt manifest (a model with meta.superset_dataset: true)"
             )
         bundle.files[name] = content
