@@ -1,10 +1,14 @@
 -- fct_sales holds exactly the sales of the raw layer: per source system, as many sale lines as raw
 -- has rows (raw keys are primary keys) and the same total amount (raw: price x quantity,
 -- FactSales.csv's amount, ecommerce.csv's price). Returns the source systems that differ.
+-- The OLTP sales are a change log (ingest `mode: cdc`): their raw rows are the log's current state
+-- (each rowid's latest change, deletes left out: change_log_current_state, the macro staging
+-- reads it with), not its events, which count every update and delete once more.
 -- Scope (SOFTCART_DBT_TEST_SCOPE, macros/test_scope.sql): every row, or on the scheduled
 -- incremental build the rows of the newest ingest run the fact holds and of any later run.
 {%- set sources = [
-    ('oltp', source('mysql_sales', 'sales_data'), 'cast(price as decimal(12, 2)) * cast(quantity as integer)'),
+    ('oltp', '(' ~ change_log_current_state(source('mysql_sales', 'sales_data'), 'rowid') ~ ') as current_state',
+        'cast(price as decimal(12, 2)) * cast(quantity as integer)'),
     ('course_factsales', source('files', 'fact_sales'), 'cast(amount as decimal(14, 2))'),
     ('ecommerce', source('files', 'ecommerce'), 'cast(price as decimal(12, 2))'),
 ] %}

@@ -91,6 +91,11 @@ def test_changes_reach_staging_and_fct_sales_incrementally(isolated: Settings) -
     assert customers == [("Peru",)]
     build(isolated)  # incremental
     assert pg_all(isolated, FACT) == mysql_sales(isolated)
+    # the fact's reconciliation with raw holds after updates and deletes, over every row and over
+    # the latest batch (the scheduled build's scope): raw's OLTP rows are the log's current state
+    for scope in ("all", "latest_batch"):
+        reconciled = ["test", "--select", "assert_fct_sales_reconciles_with_raw"]
+        assert run_dbt(isolated, reconciled, {"SOFTCART_DBT_TEST_SCOPE": scope}) == 0, scope
     # the removed products' old facts keep their item (not an orphan key, not -1), discontinued
     assert pg_all(isolated, REMOVED_FACTS) == [(4, 4, 1, 4, "last")]
     assert pg_all(isolated, "select count(*) from marts.dim_item where is_discontinued = 1") == [(4,)]

@@ -35,6 +35,10 @@
 -- pre-hook; the sales of a customer who moved are recomputed too (the fact joins the customer's
 -- current country, as a full rebuild does; the history is the customers' SCD2). The fact follows
 -- MySQL's current state exactly.
+-- catalog_items reads dim_item itself, not the dim_item CTE: a CTE named twice is materialized,
+-- and an incremental build (a few thousand OLTP keys, which the planner guesses at ten:
+-- macros/incremental_filter.sql, softcart_key_in) then probed all 5,000 items per sale in a nested
+-- loop (7.5 s at scale 1); two plain references are hash-joined.
 -- The indexes (PostgreSQL) make each source's high-water mark and the latest batch (the tests'
 -- scope on incremental builds, macros/test_scope.sql) index lookups, and the partial index of
 -- unresolved facts makes the repair branch one, not a scan of the fact.
@@ -54,6 +58,11 @@ ecommerce_sales as (
     {{ fct_sales_source_rows(ref('int_sales__ecommerce'), 'ecommerce') }}
 ),
 
+catalog_items as (
+    select * from {{ ref('dim_item') }}
+    where item_source = 'catalog'
+),
+
 dim_item as (
     select * from {{ ref('dim_item') }}
 ),
@@ -64,11 +73,6 @@ dim_category as (
 
 dim_country as (
     select * from {{ ref('dim_country') }}
-),
-
-catalog_items as (
-    select * from dim_item
-    where item_source = 'catalog'
 ),
 
 -- Each source's item or category looked up where it has one: the OLTP sale's catalog item by its
