@@ -15,13 +15,14 @@ from ingest.errors import IngestError
 from ingest.runs import finish_run, open_run, record_failure
 from ingest.state import prefetch_states
 from ingest.warehouse import ensure_raw_tables, pg_connect
-from softcart.core.connections import prepare_pymongo
+from softcart.core.connections import prepare_pymongo, prepare_pymysql
 from softcart.core.settings import Settings
 
 
 def engine(settings: Settings, kind: str) -> Callable[[RunContext, Stream, StreamResult], None]:
     """The function that runs a stream of this kind (imported lazily: a run pays only for its kinds)."""
     if kind == "mysql":
+        prepare_pymysql(settings)  # before ingest.sources.mysql imports pymysql
         from ingest.sources.mysql import run_mysql_stream
 
         return run_mysql_stream
