@@ -354,8 +354,8 @@ NOOP_IMPORTS = {
     "click (the softcart command)": ("click",),
     "softcart.core.settings": ("softcart.core.settings",),
     "ingest.cli: rich, psycopg, the runner": ("ingest.cli",),
-    "ingest.sources.mysql: pymysql (+ cryptography)": ("ingest.sources.mysql",),
-    "ingest.sources.mongo: pymongo": ("ingest.sources.mongo",),
+    "ingest.sources.mysql: pymysql (no cryptography: project's MariaDB)": ("ingest.sources.mysql",),
+    "ingest.sources.mongo: pymongo (pyOpenSSL only with TLS)": ("ingest.sources.mongo",),
     "ingest.sources.files": ("ingest.sources.files",),
 }
 

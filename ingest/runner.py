@@ -12,18 +12,22 @@ from ingest.config import Stream
 from ingest.context import RunContext, StreamResult
 from ingest.crash import crash_point
 from ingest.errors import IngestError
-from ingest.runs import abandon_stale_runs, acquire_lock, finish_run, record_failure, start_run
-from ingest.warehouse import create_raw_table, pg_connect
+from ingest.runs import finish_run, open_run, record_failure
+from ingest.state import prefetch_states
+from ingest.warehouse import ensure_raw_tables, pg_connect
+from softcart.core.connections import prepare_pymongo, prepare_pymysql
 from softcart.core.settings import Settings
 
 
-def engine(kind: str) -> Callable[[RunContext, Stream, StreamResult], None]:
+def engine(settings: Settings, kind: str) -> Callable[[RunContext, Stream, StreamResult], None]:
     """The function that runs a stream of this kind (imported lazily: a run pays only for its kinds)."""
     if kind == "mysql":
+        prepare_pymysql(settings)  # before ingest.sources.mysql imports pymysql
         from ingest.sources.mysql import run_mysql_stream
 
         return run_mysql_stream
     if kind == "mongo":
+        prepare_pymongo(settings)  # before ingest.sources.mongo imports pymongo
         from ingest.sources.mongo import run_mongo_stream
 
         return run_mongo_stream
@@ -58,27 +62,29 @@ def run_ingest(
     full_refresh: bool,
     progress: ProgressFactory | None = None,
 ) -> RunOutcome:
+    """Run the streams in one transaction on one PostgreSQL connection: first (autocommit) the lock
+    and the run's ``running`` row in one statement, then the transaction: the streams' states and
+    tables looked at once for all of them, each stream, the run's outcome, the commit."""
     try:
-        log = pg_connect(settings, autocommit=True)
+        conn = pg_connect(settings, autocommit=True)
     except Exception as exc:
         return RunOutcome(None, error=f"PostgreSQL {settings.postgres.redacted}: cannot connect: {exc}")
-    with log:
+    try:
         try:
-            acquire_lock(log)
+            run_id, abandoned = open_run(conn, [s.name for s in streams], full_refresh)
         except IngestError as exc:
             return RunOutcome(None, error=str(exc))
-        abandoned = abandon_stale_runs(log)
-        run_id = start_run(log, [s.name for s in streams], full_refresh)
         outcome = RunOutcome(run_id, abandoned=abandoned)
-        conn = pg_connect(settings)
+        conn.autocommit = False
         try:
             ctx = RunContext(settings, conn, run_id, full_refresh, streams=streams)
+            prefetch_states(ctx, streams)
+            ensure_raw_tables(conn, streams)
             for stream in streams:
                 result = StreamResult(stream.name, started_at=_now())
                 outcome.results.append(result)
                 ctx.progress = progress(stream) if progress else ctx.progress
-                create_raw_table(conn, stream)
-                engine(stream.kind)(ctx, stream, result)
+                engine(settings, stream.kind)(ctx, stream, result)
                 result.ended_at = _now()
             finish_run(conn, run_id, outcome.results, "succeeded", None)
             crash_point(settings, "before_commit")
@@ -103,8 +109,8 @@ def run_ingest(
                     r.notes.append("rolled back: the run failed")
                     r.status = "rolled back"
             outcome.error = message
-            if not record_failure(settings, log, run_id, outcome.results, message):
+            if not record_failure(settings, conn, run_id, outcome.results, message):
                 outcome.error += "; the run could not be marked failed (the warehouse is unreachable): the next run marks it abandoned"
-        finally:
-            conn.close()
+    finally:
+        conn.close()
     return outcome

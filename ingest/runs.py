@@ -1,7 +1,8 @@
 """The run log: ``softcart_meta.ingest_runs`` (one row per run) and ``ingest_stream_runs``.
 
-A run's row is inserted as ``running`` on its own autocommit connection. Its final ``succeeded``
-status is written inside the run's data transaction, so it commits with the rows and marks. On a
+A run's row is inserted as ``running`` (committed at once, in the statement that takes the
+ingest lock), on the run's one connection. Its final ``succeeded`` status is written inside the
+run's data transaction on that connection, so it commits with the rows and marks. On a
 failure the data transaction rolls back and the row is set to ``failed`` with the error. A process
 that dies (kill -9) leaves ``running``; the next run, holding the ingest lock, marks it
 ``abandoned`` (nothing of it was published).
@@ -21,19 +22,38 @@ from ingest.errors import IngestError
 from ingest.warehouse import pg_connect
 from softcart.core.settings import Settings
 
-LOCK_SQL = "select pg_try_advisory_lock(hashtext('softcart.ingest'))"
+ABANDONED = "the process ended before recording an outcome (killed?); nothing of it was published"
+# one round trip: take the session advisory lock (one ingest per warehouse at a time; a killed
+# run's lock goes with its connection) and, only when it was taken, mark the runs still
+# `running` abandoned (their processes died: they held the lock) and insert this run's row
+OPEN_RUN_SQL = """
+with lock as materialized (select pg_try_advisory_lock(hashtext('softcart.ingest')) as got),
+abandoned as (
+    update softcart_meta.ingest_runs set status = 'abandoned', ended_at = clock_timestamp(), error = %s
+    where status = 'running' and (select got from lock) returning 1
+),
+run as (
+    insert into softcart_meta.ingest_runs (status, full_refresh, streams, pid)
+    select 'running', %s, %s, %s where (select got from lock) returning run_id
+)
+select (select got from lock), (select count(*) from abandoned), (select run_id from run)
+"""
 
 
-def acquire_lock(conn: psycopg.Connection[Any], wait_seconds: float = 10.0) -> None:
-    """One ingest run at a time per warehouse (a session lock: released when its process dies).
+def open_run(
+    conn: psycopg.Connection[Any], streams: list[str], full_refresh: bool, wait_seconds: float = 10.0
+) -> tuple[int, int]:
+    """Take the ingest lock and record this run as ``running`` (on an autocommit connection, so the
+    row is there even if the process dies); returns (run id, runs marked abandoned).
 
-    Waits a little: the server notices a killed client's closed socket within moments.
+    One ingest run at a time per warehouse: the lock is the session's, released when its process
+    dies. Waits a little: the server notices a killed client's closed socket within moments.
     """
     deadline = time.monotonic() + wait_seconds
     while True:
-        row = conn.execute(LOCK_SQL).fetchone()
+        row = conn.execute(OPEN_RUN_SQL, (ABANDONED, full_refresh, streams, os.getpid())).fetchone()
         if row and row[0]:
-            return
+            return int(row[2]), int(row[1])
         if time.monotonic() >= deadline:
             raise IngestError(
                 "another `softcart ingest` is running against this warehouse; try again when it ends"
@@ -41,29 +61,18 @@ def acquire_lock(conn: psycopg.Connection[Any], wait_seconds: float = 10.0) -> N
         time.sleep(0.2)
 
 
-def abandon_stale_runs(conn: psycopg.Connection[Any]) -> int:
-    cur = conn.execute(
-        "update softcart_meta.ingest_runs set status = 'abandoned', ended_at = clock_timestamp(),"
-        " error = 'the process ended before recording an outcome (killed?); nothing of it was published'"
-        " where status = 'running'"
-    )
-    return cur.rowcount
-
-
-def start_run(conn: psycopg.Connection[Any], streams: list[str], full_refresh: bool) -> int:
-    row = conn.execute(
-        "insert into softcart_meta.ingest_runs (status, full_refresh, streams, pid)"
-        " values ('running', %s, %s, %s) returning run_id",
-        (full_refresh, streams, os.getpid()),
-    ).fetchone()
-    assert row is not None
-    return int(row[0])
-
-
 def finish_run(
     conn: psycopg.Connection[Any], run_id: int, results: list[StreamResult], status: str, error: str | None
 ) -> None:
-    conn.execute(
+    """The run's outcome and its streams' rows, sent together (one round trip: a pipeline)."""
+    with conn.pipeline(), conn.cursor() as cur:
+        _finish(cur, run_id, results, status, error)
+
+
+def _finish(
+    cur: psycopg.Cursor[Any], run_id: int, results: list[StreamResult], status: str, error: str | None
+) -> None:
+    cur.execute(
         "update softcart_meta.ingest_runs set status = %s, ended_at = clock_timestamp(), rows_read = %s,"
         " rows_written = %s, rows_rejected = %s, error = %s where run_id = %s",
         (
@@ -75,7 +84,7 @@ def finish_run(
             run_id,
         ),
     )
-    with conn.cursor() as cur:
+    if results:
         cur.executemany(
             "insert into softcart_meta.ingest_stream_runs (run_id, stream, status, rows_read, rows_written,"
             " rows_rejected, rows_seeded, mark_before, mark_after, started_at, ended_at, note, refreshed)"
@@ -93,13 +102,15 @@ def finish_run(
 
 
 def record_failure(
-    settings: Settings, log: psycopg.Connection[Any], run_id: int, results: list[StreamResult], error: str
+    settings: Settings, conn: psycopg.Connection[Any], run_id: int, results: list[StreamResult], error: str
 ) -> bool:
-    """Mark the run ``failed``: on its log connection, or on a new one when the warehouse dropped that
-    one too (a restarted server). False when the warehouse cannot be reached at all."""
-    if not log.broken:
+    """Mark the run ``failed``: on the run's connection (its transaction rolled back), or on a new
+    one when the warehouse dropped that one (a restarted server). False when the warehouse cannot be
+    reached at all."""
+    if not conn.broken:
         with contextlib.suppress(psycopg.Error):
-            finish_run(log, run_id, results, "failed", error)
+            conn.autocommit = True
+            finish_run(conn, run_id, results, "failed", error)
             return True
     try:
         with pg_connect(settings, autocommit=True) as fresh:

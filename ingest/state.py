@@ -24,8 +24,27 @@ def position_kind(stream: Stream) -> str:
     return stream.cursor or "sha256"
 
 
+_PREFETCHED = "ingest_state"  # RunContext.shared: the states read by prefetch_states, by stream
+
+
+def prefetch_states(ctx: RunContext, streams: list[Stream]) -> None:
+    """Read (and row-lock until the run commits) the state of every stream of the run in one
+    query; :func:`read_state` then takes each from there once, instead of a round trip per stream."""
+    rows = ctx.conn.execute(
+        "select stream, mark, seed_mark, generation from softcart_meta.ingest_state where stream = any(%s)"
+        " order by stream for update",
+        ([s.name for s in streams],),
+    ).fetchall()
+    found = {str(r[0]): State(r[1], r[2], r[3]) for r in rows}
+    ctx.shared[_PREFETCHED] = {s.name: found.get(s.name) for s in streams}
+
+
 def read_state(ctx: RunContext, stream: Stream) -> State | None:
-    """The stream's state, row-locked until the run commits (``None``: never ingested)."""
+    """The stream's state, row-locked until the run commits (``None``: never ingested): the
+    prefetched one the first time it is asked for (:func:`prefetch_states`), else read now."""
+    prefetched: dict[str, State | None] = ctx.shared.get(_PREFETCHED, {})
+    if stream.name in prefetched:
+        return prefetched.pop(stream.name)
     row = ctx.conn.execute(
         "select mark, seed_mark, generation from softcart_meta.ingest_state where stream = %s for update",
         (stream.name,),
@@ -36,6 +55,7 @@ def read_state(ctx: RunContext, stream: Stream) -> State | None:
 def write_state(
     ctx: RunContext, stream: Stream, mark: str | None, seed_mark: str | None, generation: str | None = None
 ) -> None:
+    _forget(ctx, stream)
     ctx.conn.execute(
         "insert into softcart_meta.ingest_state"
         " (stream, cursor_column, mark, seed_mark, generation, run_id, updated_at)"
@@ -67,5 +87,11 @@ def replaced_reason(state: State, generation: str | None, top_below_mark: bool) 
     return None
 
 
+def _forget(ctx: RunContext, stream: Stream) -> None:
+    """A state changed in the run is read from the table from then on, not from the prefetch."""
+    ctx.shared.get(_PREFETCHED, {}).pop(stream.name, None)
+
+
 def drop_state(ctx: RunContext, stream: Stream) -> None:
+    _forget(ctx, stream)
     ctx.conn.execute("delete from softcart_meta.ingest_state where stream = %s", (stream.name,))

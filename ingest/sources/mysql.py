@@ -105,30 +105,47 @@ def mysql_connect(login: MysqlLogin) -> pymysql.connections.Connection[Any]:
     return conn
 
 
+def tables_columns(
+    conn: pymysql.connections.Connection[Any], login: MysqlLogin, tables: list[str]
+) -> dict[str, list[SourceColumn]]:
+    """The columns of each of ``tables`` that exists, by lower-case name (one query for all of them;
+    information_schema compares names without case)."""
+    found: dict[str, list[SourceColumn]] = {}
+    if not tables:
+        return found
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT table_name, column_name, data_type, column_type, is_nullable, numeric_precision,"
+            " numeric_scale FROM information_schema.columns WHERE table_schema = %s AND table_name IN %s"
+            " ORDER BY table_name, ordinal_position",
+            (login.database, tables),
+        )
+        rows = cur.fetchall()
+    for r in rows:
+        found.setdefault(str(r[0]).lower(), []).append(
+            SourceColumn(
+                name=str(r[1]),
+                data_type=str(r[2]).lower(),
+                column_type=str(r[3]).lower(),
+                nullable=r[4] == "YES",
+                precision=int(r[5]) if r[5] is not None else None,
+                scale=int(r[6]) if r[6] is not None else None,
+            )
+        )
+    return found
+
+
+def found_columns(tables: dict[str, list[SourceColumn]], login: MysqlLogin, table: str) -> list[SourceColumn]:
+    """``table``'s columns from :func:`tables_columns`, or the error of a table that is not there."""
+    if table.lower() not in tables:
+        raise SourceError(f"MySQL table {login.database}.{table} not found (or not readable by {login.user})")
+    return tables[table.lower()]
+
+
 def source_columns(
     conn: pymysql.connections.Connection[Any], login: MysqlLogin, table: str
 ) -> list[SourceColumn]:
-    with conn.cursor() as cur:
-        cur.execute(
-            "SELECT column_name, data_type, column_type, is_nullable, numeric_precision, numeric_scale"
-            " FROM information_schema.columns WHERE table_schema = %s AND table_name = %s"
-            " ORDER BY ordinal_position",
-            (login.database, table),
-        )
-        rows = cur.fetchall()
-    if not rows:
-        raise SourceError(f"MySQL table {login.database}.{table} not found (or not readable by {login.user})")
-    return [
-        SourceColumn(
-            name=str(r[0]),
-            data_type=str(r[1]).lower(),
-            column_type=str(r[2]).lower(),
-            nullable=r[3] == "YES",
-            precision=int(r[4]) if r[4] is not None else None,
-            scale=int(r[5]) if r[5] is not None else None,
-        )
-        for r in rows
-    ]
+    return found_columns(tables_columns(conn, login, [table]), login, table)
 
 
 def pg_type_for(col: SourceColumn) -> str:

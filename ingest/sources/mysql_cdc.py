@@ -45,6 +45,7 @@ from ingest.sources.mysql import (
     _seed,
     bad_value_checks,
     copy_expr,
+    found_columns,
     loopback,
     make_plan,
     marker_expr,
@@ -54,6 +55,7 @@ from ingest.sources.mysql import (
     q,
     source_columns,
     source_generation,
+    tables_columns,
 )
 from ingest.state import State, drop_state, read_state, write_state
 from ingest.warehouse import (
@@ -61,7 +63,6 @@ from ingest.warehouse import (
     add_column,
     change_seq_base,
     change_seq_past,
-    create_raw_table,
     drop_keys,
     existing_columns,
     ident,
@@ -193,9 +194,10 @@ class _Session:
         self.ran: set[str] = set()
         conn = mysql_connect(self.login)
         try:
+            tables = tables_columns(conn, self.login, [s.source for s in self.streams.values()])
             for s in self.streams.values():
                 try:
-                    self.src_cols[s.name] = source_columns(conn, self.login, s.source)
+                    self.src_cols[s.name] = found_columns(tables, self.login, s.source)
                 except SourceError as exc:  # stops that stream, at its turn
                     self.errors[s.name] = exc
             self.generation = source_generation(conn)
@@ -221,8 +223,7 @@ class _Session:
                 continue
             other_result = StreamResult(other.name)
             other_state = self._binlog_state(other, other_result, strict=False)
-            if other_state is not None:
-                create_raw_table(self.ctx.conn, other)
+            if other_state is not None:  # its raw table is there (ingest.runner: every stream's)
                 group.append(_Member(other, other_result, other_state))
         _read_binlog(self.ctx, self.login, group, self.src_cols, self.end, self.generation)
         for member in group[1:]:

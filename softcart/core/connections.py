@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import pwd
+import sys
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
 
 from softcart.core.settings import Settings
 
@@ -60,7 +62,44 @@ def mysql_connect(settings: Settings, *, with_database: bool = True) -> pymysql.
     )
 
 
+def mongo_uses_tls(settings: Settings) -> bool:
+    """Whether the MongoDB URL asks for TLS (``tls=true``/``ssl=true``, or ``mongodb+srv://``, where
+    TLS is the default)."""
+    parts = urlsplit(settings.mongo.raw)
+    options = {k.lower(): v.lower() for k, v in parse_qsl(parts.query)}
+    if parts.scheme == "mongodb+srv":
+        return options.get("tls", options.get("ssl", "true")) != "false"
+    return options.get("tls", options.get("ssl", "false")) == "true"
+
+
+def prepare_pymongo(settings: Settings) -> None:
+    """Call before pymongo's first import in the process. pymongo imports pyOpenSSL (and with it
+    ``cryptography.x509``, about 40 ms of a no-op ingest's CPU) whenever it is installed, only to
+    check certificates by OCSP on TLS connections. When the URL asks for no TLS (the local
+    servers), its import is skipped: pymongo then uses the standard ``ssl`` module, as it does
+    without pyOpenSSL (a later TLS connection in the same process works, without OCSP)."""
+    if "pymongo" not in sys.modules and not mongo_uses_tls(settings):
+        sys.modules.setdefault("pymongo.pyopenssl_context", None)  # type: ignore[arg-type]
+
+
+def prepare_pymysql(settings: Settings) -> None:
+    """Call before pymysql's first import in the process. pymysql imports ``cryptography`` (about
+    25 ms of a no-op ingest's CPU) whenever it is installed, only for the RSA exchange of MySQL 8's
+    ``sha256_password``/``caching_sha2_password`` over a connection without TLS. The project's own
+    MariaDB has none of those accounts (``mysql_native_password``): for it, pymysql is imported
+    without ``cryptography`` (it then says so if such an account ever asks for it); any other
+    server keeps it."""
+    if "pymysql" in sys.modules or "cryptography" in sys.modules or not settings.is_managed("mysql"):
+        return
+    sys.modules["cryptography"] = None  # type: ignore[assignment]
+    try:
+        import pymysql  # noqa: F401
+    finally:
+        del sys.modules["cryptography"]  # for everyone else in the process
+
+
 def mongo_client(settings: Settings) -> MongoClient:  # type: ignore[type-arg]
+    prepare_pymongo(settings)
     from pymongo import MongoClient
 
     return MongoClient(settings.mongo.raw, serverSelectionTimeoutMS=10_000, tz_aware=False)
