@@ -4,13 +4,13 @@ one catalog query and created only where they are not as declared."""
 from __future__ import annotations
 
 import pytest
-from ingest_helpers import ingest, insert_sales, pg, pg_one, sales_rows
 
 from ingest.config import load_streams
 from ingest.errors import IngestError
 from ingest.runs import open_run
 from ingest.warehouse import ensure_raw_tables, pg_connect
 from softcart.core.settings import Settings
+from tests.ingest.ingest_helpers import ingest, insert_sales, pg, pg_one, sales_rows
 
 
 def test_a_second_run_waits_for_the_lock_and_changes_nothing(isolated: Settings) -> None:
