@@ -65,6 +65,33 @@ def login(page: Page, base_url: str, user: str, password: str, attempts: int = 3
                 raise
 
 
+# the big number chart ``name`` shows a figure (``36,644,246.00``) as its last line
+_FIGURE_SHOWN = """(name) => {
+    const h = [...document.querySelectorAll('.dashboard-component-chart-holder')].find(h =>
+        h.querySelector('[data-test-chart-name]')?.getAttribute('data-test-chart-name') === name);
+    const lines = h ? h.innerText.split('\\n').map(s => s.trim()).filter(Boolean) : [];
+    return lines.length > 0 && /^-?[\\d,]+(\\.\\d+)?$/.test(lines[lines.length - 1]);
+}"""
+
+
+def big_number(page: Page, name: str, attempts: int = 2) -> str:
+    """The figure a big number chart shows, once it shows one. On a loaded machine a chart's query
+    can fail or time out (Superset then shows an error in its place): the page is reloaded, up to
+    ``attempts`` times; a chart that never shows a figure fails with what it showed."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(1, attempts + 1):
+        try:
+            page.wait_for_function(_FIGURE_SHOWN, arg=name, polling=500, timeout=60_000)
+            return charts(page)[name].number()
+        except PlaywrightTimeout:
+            if attempt == attempts:
+                raise AssertionError(f"{name} shows no figure: {charts(page).get(name)}") from None
+            page.reload()
+            wait_loaded(page)
+    raise AssertionError("unreachable")
+
+
 def wait_loaded(page: Page) -> None:
     page.wait_for_function(_ALL_LOADED, polling=500)
 

@@ -24,6 +24,7 @@ from softcart.warehouse.dbt_runner import target_dir
 from tests.dashboards.conftest import PIPELINE_STEPS, BiWarehouse, screenshot
 from tests.dashboards.superset_page import (
     apply_native_filter,
+    big_number,
     charts,
     create_chart,
     login,
@@ -212,7 +213,8 @@ def test_a_bi_user_builds_a_new_chart(bi_warehouse: BiWarehouse, page: Page) -> 
 def test_new_sales_show_after_the_next_run(bi_warehouse: BiWarehouse, page: Page) -> None:
     settings = bi_warehouse.settings
     base = _log_in(page, settings)
-    before = open_dashboard(page, base, "sales")["Revenue"].number()
+    open_dashboard(page, base, "sales")
+    before = big_number(page, "Revenue")
     with mysql_connect(settings) as conn, conn.cursor() as cur:
         cur.execute(
             "insert into sales_data (product_id, customer_id, price, quantity, `timestamp`)"
@@ -227,7 +229,7 @@ def test_new_sales_show_after_the_next_run(bi_warehouse: BiWarehouse, page: Page
     assert "ok bi: " in done.stderr  # an external Superset (the test's): imported every run
     page.reload()
     wait_loaded(page)
-    after = charts(page)["Revenue"].number()
+    after = big_number(page, "Revenue")
     (revenue,) = warehouse(settings, "select sum(amount) from marts.fct_sales")[0]
     assert after == f"{revenue:,.2f}"
     assert Decimal(after.replace(",", "")) - Decimal(before.replace(",", "")) == Decimal("3703.68")
