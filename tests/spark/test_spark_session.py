@@ -51,7 +51,7 @@ def test_first_session_makes_the_archive_and_the_next_maps_it(tmp_path: Path) ->
             timeout=600,
         )  # fmt: skip
         assert proc.returncode == 0, proc.stderr[-3000:]
-        return proc.stdout.split()[-2] + " " + proc.stdout.split()[-1]
+        return proc.stdout.strip().splitlines()[-1]
 
     assert session() == "not mapped"  # no archive yet: this one writes it at its JVM's exit
     assert archive.exists and archive.path.stat().st_size > 1_000_000
