@@ -85,13 +85,14 @@ def class_archive(settings: Settings) -> ClassArchive | None:
 def _finish_archive(archive: ClassArchive, pending: Path, proc: subprocess.Popen[bytes] | None) -> None:
     """At this process's exit: end the driver JVM (its stdin closed, as when Python exits), wait for it
     to write ``pending``, and publish it under the archive's name (a rename: a reader never maps a
-    half-written file). Older archives of the folder (other versions) go."""
+    half-written file). Only from a JVM that exited normally: a truncated archive makes a JVM that maps
+    it crash (SIGBUS, measured), so one from a killed JVM is dropped. Older archives (other versions) go."""
     try:
-        if proc is not None:
-            if proc.stdin is not None:
-                proc.stdin.close()
-            proc.wait(timeout=120)
-        if pending.is_file() and pending.stat().st_size > 0:
+        if proc is None:
+            return
+        if proc.stdin is not None:
+            proc.stdin.close()
+        if proc.wait(timeout=120) == 0 and pending.is_file() and pending.stat().st_size > 0:
             os.replace(pending, archive.path)
             for other in archive.path.parent.glob("*.jsa"):
                 if other != archive.path:
