@@ -322,7 +322,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         lake_url=env.get("SOFTCART_LAKE_URL") or str(data_dir / "lake"),
         spark_master=env.get("SOFTCART_SPARK_MASTER", "local[2]"),
         spark_driver_memory=env.get("SOFTCART_SPARK_DRIVER_MEMORY", "2g"),
-        spark_shuffle_partitions=_env_int(env, "SOFTCART_SPARK_SHUFFLE_PARTITIONS", 8),
+        # one per core of local[2]: the shuffles aggregate a few thousand rows (docs/spark.md, issue 17)
+        spark_shuffle_partitions=_env_int(env, "SOFTCART_SPARK_SHUFFLE_PARTITIONS", 2),
         spark_driver_host=env.get("SOFTCART_SPARK_DRIVER_HOST") or None,
         dbt_target=env.get("SOFTCART_DBT_TARGET") or "postgres",
         db2=Db2(

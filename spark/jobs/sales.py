@@ -91,6 +91,12 @@ AGGREGATES: dict[str, str] = {
 # equal AGGREGATES' row for row.
 CELLS_VIEW = "sales_cells"
 DIMENSION_VIEWS = ("dim_country", "dim_category")
+# the columns the job reads (the Parquet reader reads no other)
+SALES_COLUMNS = ("year", "country_key", "category_key", "amount_cents")
+DIMENSION_COLUMNS = {
+    "dim_country": ("country_key", "country_name"),
+    "dim_category": ("category_key", "category_name"),
+}
 CELLS = """
     select
         cells.year,
@@ -236,10 +242,10 @@ def aggregates(cells: DataFrame) -> dict[str, DataFrame]:
 def run(spark: SparkSession, lake: Lake) -> SalesResult:
     """One scan to the cells, collected (a bounded few thousand rows); the four reports from them,
     each collected and written. Nine Spark jobs, one of which reads the files."""
-    sales = read_lake_table(spark, lake, "sales").select(
-        "year", "country_key", "category_key", "amount_cents"
-    )
-    dimensions = {name: read_lake_table(spark, lake, name) for name in DIMENSION_VIEWS}
+    sales = read_lake_table(spark, lake, "sales", columns=SALES_COLUMNS)
+    dimensions = {
+        name: read_lake_table(spark, lake, name, columns=DIMENSION_COLUMNS[name]) for name in DIMENSION_VIEWS
+    }
     scan = cells(sales, dimensions)
     rows = scan.collect()
     base = spark.createDataFrame(rows, scan.schema)  # a local relation: the reports never re-scan

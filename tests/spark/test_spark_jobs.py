@@ -21,9 +21,10 @@ from softcart.core.settings import PROJECT_ROOT, load_settings
 from softcart.lake.export import manifest
 from softcart.lake.export.atomic import write_whole
 from softcart.lake.export.raw_zone import RAW_FILES, read_raw_file
-from softcart.lake.store import Lake
+from softcart.lake.store import Lake, table_files
 from spark.cli import main as analyze
 from spark.jobs import forecast, sales, search_terms
+from spark.jobs.common import lake_schema, read_lake_table
 from tests.spark import marts_data
 
 if TYPE_CHECKING:
@@ -189,6 +190,23 @@ def test_sales_aggregates_equal_an_independent_computation(
         assert sorted(map(tuple, spark_session.sql(sql).collect()), key=repr) == sorted(
             map(tuple, written.collect()), key=repr
         ), name
+
+
+def test_sales_reads_with_the_schema_spark_would_infer(
+    spark_session: SparkSession, exported: marts_data.Exported
+) -> None:
+    """The job gives Spark the schema of the columns it reads (no schema-inference job): from the
+    export's real files it is found, and it is the one Spark infers itself."""
+    lake = Lake.from_url(exported.settings.lake_url)
+    for table, columns in (("sales", sales.SALES_COLUMNS), *sales.DIMENSION_COLUMNS.items()):
+        files = table_files(lake, table)
+        assert lake_schema(lake, table, files[0], columns) is not None, table
+        given = read_lake_table(spark_session, lake, table, columns=columns)
+        inferred = spark_session.read.parquet(lake.spark_path(table)).select(*columns)
+        assert given.schema == inferred.schema, table
+        assert given.count() == inferred.count() > 0, table
+    # a column without a plain type (a timestamp): Spark infers the schema itself
+    assert lake_schema(lake, "sales", table_files(lake, "sales")[0], ("sold_at",)) is None
 
 
 # --- forecast ----------------------------------------------------------------------------------------
