@@ -6,23 +6,26 @@ What it does, against the warehouse the settings name (the production one of ``s
    recorded beside its record in ``softcart_meta.warehouse_builds`` (build_plan), into a state dir;
 2. finds the **changed models**: the model files whose sha256 differs from the checksum dbt recorded
    for them in that manifest (new files included);
-3. runs, side by side, two processes (softcart/warehouse/dbt_ci_worker.py), each importing dbt
-   once, with a target dir of its own kept from run to run (dbt's partial parsing then re-reads
-   only the changed files):
+3. runs one worker process (softcart/warehouse/dbt_ci_worker.py), started first so that its
+   import of dbt overlaps steps 1-2, with a target dir of its own kept from run to run (dbt's
+   partial parsing then re-reads only the changed files). It runs ``dbt parse`` once, then:
 
-   * the build: ``dbt parse``, then on that manifest ``dbt build --select state:modified+ --defer
-     --state <state dir>`` with every schema prefixed by the checkout's own ``ci_<id>``
+   * the build: on that manifest ``dbt build --select state:modified+ --defer --state <state
+     dir>`` with every schema prefixed by the checkout's own ``ci_<id>``
      (``SOFTCART_DBT_SCHEMA_PREFIX``, macros/generate_schema_name.sql): the changed models and
      their children are built in ``<prefix>_staging`` / ``_marts`` / ``_reporting`` and tested
      (data tests, unit tests, contracts), every unchanged parent is read from production (dbt's
-     deferral: not selected, and absent from the throwaway schemas); then ``sqlfluff lint`` of
-     the changed model files (.sqlfluff: the dbt templater, handed the same manifest);
-   * the **Db2 compile** of the changed models (``--target db2 --no-populate-cache``, offline, as
-     tests/dbt/test_dbt_db2.py does), then sqlfluff's ``db2`` parse of the compiled SQL;
+     deferral: not selected, and absent from the throwaway schemas);
+   * beside it (the build runs in a fork of the worker: dbt imported and the project parsed once
+     for both): ``sqlfluff lint`` of the changed model files (.sqlfluff: the dbt templater, handed the parsed
+     manifest), then the **Db2 compile** of the changed models (``--target db2
+     --no-populate-cache``, offline, as tests/dbt/test_dbt_db2.py does) and sqlfluff's ``db2``
+     parse of the compiled SQL;
 
-4. a **data diff** of each model the build wrote against its production relation: row counts, keys
-   added and removed, per column the number of changed values and a few examples (the audit
-   columns, which every build rewrites, left out);
+4. a **data diff** of each model the build wrote against its production relation, each as soon as
+   dbt reports it built (while dbt builds and tests the rest): row counts, keys added and
+   removed, per column the number of changed values and a few examples (the audit columns, which
+   every build rewrites, left out);
 5. drops the throwaway schemas (``keep=True`` leaves them for a look).
 
 A failing test, a broken contract, a model error, a lint error or a Db2 compile/parse error makes
@@ -34,11 +37,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -164,66 +169,85 @@ def run_ci(settings: Settings, *, keep: bool = False, progress: Progress | None 
     out = work / "runs" / time.strftime("%Y%m%dT%H%M%S")
     state_dir = out / "state"
     out.mkdir(parents=True, exist_ok=True)
-
-    state = write_production_manifest(settings, state_dir)
-    production = _describe(state)
-    changed = changed_model_files(settings.dbt_project_dir, state.manifest if state else None)
-    say(f"production: {production}" if state else "no production manifest: building everything")
-    say(f"changed models: {', '.join(changed) if changed else 'none'}")
-
     env = _ci_env(settings, prefix)
+    log = out / "logs" / "build.txt"
+    worker = _Worker({**env, **_dbt_paths(work, out, "target")}, settings.root, log)  # imports dbt meanwhile
     checks: list[Check] = []
     built: dict[str, str] = {}
     diffs: list[ModelDiff] = []
     dropped: list[str] = []
-    lock = _lock(settings, prefix)  # one CI run of a project at a time on a warehouse
+    production: str | None = None
+    changed: list[str] = []
+    lock = None
     try:
+        state = write_production_manifest(settings, state_dir)
+        production = _describe(state)
+        changed = changed_model_files(settings.dbt_project_dir, state.manifest if state else None)
+        say(f"production: {production}" if state else "no production manifest: building everything")
+        say(f"changed models: {', '.join(changed) if changed else 'none'}")
+        lock = _lock(settings, prefix)  # one CI run of a project at a time on a warehouse
         drop_schemas(settings, prefix)  # what a killed run left
-        common: dict[str, Any] = {
+        job: dict[str, Any] = {
             "root": str(settings.root),
             "project_dir": str(settings.dbt_project_dir),
             "profiles_dir": str(settings.dbt_profiles_dir),
             "project_name": settings.dbt_project_dir.name,
             "changed": changed,
             "out": str(out),
+            "target": str(work / "target"),
+            "log": str(log),
+            "state_dir": str(state_dir) if state else None,
         }
-        build_job: dict[str, Any] = {**common, "target": str(work / "target"), "log": str(out / "logs" / "build.txt"),
-                     "state_dir": str(state_dir) if state else None}  # fmt: skip
-        build = _worker("build", build_job, _dbt_paths(env, work, out, "target"), out)
-        db2_job: dict[str, Any] = {**common, "target": str(work / "target-db2"), "log": str(out / "logs" / "db2.txt"),
-                   "db2_args": DB2_COMPILE_ARGS}  # fmt: skip
-        if state is not None:
-            db2_job["select"] = [Path(p).stem for p in changed]
-        db2 = None
-        if state is None or changed:
-            db2_env = {
-                **_dbt_paths(env, work, out, "target-db2"),
-                **DB2_OFFLINE_ENV,
-                "SOFTCART_DBT_TARGET": "db2",
+        if changed:  # the Db2 side: production's schemas, an offline Db2, a target dir of its own
+            job["db2"] = {
+                "env": {
+                    **_dbt_paths(work, out, "target-db2"),
+                    **DB2_OFFLINE_ENV,
+                    "SOFTCART_DBT_TARGET": "db2",
+                },
+                "unset": [SCHEMA_PREFIX_ENV, "PGOPTIONS"],  # the SQL Db2 would run: production's schemas
+                "args": DB2_COMPILE_ARGS,
+                "select": [Path(p).stem for p in changed] if state is not None else [],
+                "log": str(out / "logs" / "lint-db2.txt"),
             }
-            db2_env.pop(SCHEMA_PREFIX_ENV, None)  # the SQL Db2 would run: production's schemas
-            db2_env.pop("PGOPTIONS", None)
-            db2 = _worker("db2", db2_job, db2_env, out)
-        build_check, lint_check = _checks(build, out / "build.json", ["dbt build", "sqlfluff lint"],
-                                          Path(build_job["log"]))  # fmt: skip
+        events = worker.start(job)
+        diff = (
+            _Differ(settings, state.manifest, out / "manifest.json", changed) if state is not None else None
+        )
+        t0 = time.monotonic()
+        try:
+            for line in events:  # as the worker reports: the diff of a model as soon as dbt built it
+                kind, *rest = line.split()
+                if diff is not None and kind == "built" and rest[1] == "success":
+                    found = diff.model(rest[0])
+                    if found is not None:
+                        diffs.append(found)
+        finally:
+            if diff is not None:
+                diff.close()
+        diff_seconds = time.monotonic() - t0
+        (build_check,) = worker.checks(out / "build.json", ["dbt build"], log)
         built = _built(out)
         say(_line(build_check))
-        say(_line(lint_check))
-        if db2 is None:
-            db2_check = Check("db2 compile + parse", True, "no changed model", 0.0)
+        if changed:
+            lint_check, db2_check = worker.checks(out / "side.json", ["sqlfluff lint", "db2 compile + parse"],
+                                                  Path(job["db2"]["log"]))  # fmt: skip
         else:
-            (db2_check,) = _checks(db2, out / "db2.json", ["db2 compile + parse"], Path(db2_job["log"]))
+            lint_check = Check("sqlfluff lint", True, "no changed model", 0.0)
+            db2_check = Check("db2 compile + parse", True, "no changed model", 0.0)
+        say(_line(lint_check))
         say(_line(db2_check))
         checks = [lint_check, build_check, db2_check]
-        if state is not None:
-            t0 = time.monotonic()
-            diffs = diff_models(settings, state.manifest, work / "target" / "manifest.json", built, changed)
-            diffed = sum(d.changed for d in diffs)
-            say(f"data diff: {len(diffs)} models compared, {diffed} differ ({time.monotonic() - t0:.1f} s)")
+        if diff is not None:
+            diffs.sort(key=lambda d: d.model)
+            say(f"data diff: {len(diffs)} models compared, {sum(d.changed for d in diffs)} differ "
+                f"({diff.seconds:.1f} s, during the build's {diff_seconds:.1f} s)")  # fmt: skip
     finally:
-        if not keep:
-            dropped = drop_schemas(settings, prefix)
-        lock.close()
+        worker.stop()
+        if lock is not None:
+            if not keep:
+                dropped = drop_schemas(settings, prefix)
+            lock.close()
     result = CiResult(
         schema_prefix=prefix,
         out_dir=out,
@@ -293,35 +317,56 @@ def _ci_env(settings: Settings, prefix: str) -> dict[str, str]:
     return env
 
 
-def _worker(kind: str, job: dict[str, Any], env: dict[str, str], out: Path) -> subprocess.Popen[bytes]:
-    """Start a dbt_ci_worker process for ``job`` (its output to ``job["log"]``)."""
-    job = {**job, "kind": kind, "result": str(out / f"{kind}.json")}
-    spec = out / f"{kind}-job.json"
-    spec.write_text(json.dumps(job))
-    log = Path(job["log"])
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("wb") as sink:
-        return subprocess.Popen(
-            [sys.executable, "-m", "softcart.warehouse.dbt_ci_worker", str(spec)],
-            env=env,
-            cwd=job["root"],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
+class _Worker:
+    """The dbt_ci_worker process, started before its job is known: it imports dbt meanwhile. Its
+    output goes to ``log``; its events come back on a pipe of their own (one line each)."""
+
+    def __init__(self, env: dict[str, str], root: Path, log: Path) -> None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        self._read, self._write = os.pipe()
+        with log.open("wb") as sink:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "softcart.warehouse.dbt_ci_worker"],
+                env=env,
+                cwd=root,
+                stdin=subprocess.PIPE,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                pass_fds=(self._write,),
+                start_new_session=True,  # its group (it and its fork) is stopped together
+            )
+        os.close(self._write)
+
+    def start(self, job: dict[str, Any]) -> Iterator[str]:
+        """Hand the worker its job; its event lines until it exits."""
+        assert self.process.stdin is not None
+        try:
+            with self.process.stdin as stdin:
+                stdin.write(json.dumps({**job, "events_fd": self._write}).encode())
+        except BrokenPipeError:
+            pass  # it died: checks() says how
+        with os.fdopen(self._read, closefd=False) as events:
+            yield from events
+
+    def checks(self, path: Path, names: list[str], log: Path) -> list[Check]:
+        """The checks the worker wrote to ``path`` once it exits; a crash fails each of them, with
+        the tail of ``log``."""
+        code = self.process.wait()
+        if path.is_file():
+            return [Check(**c) for c in json.loads(path.read_text())]
+        output = log.read_text(errors="replace") if log.is_file() else ""
+        return [Check(n, False, f"dbt-ci worker exited {code}", 0.0, str(log), [tail(output)]) for n in names]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:  # an error or an interrupt here: stop it and its fork
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait()
+        os.close(self._read)
 
 
-def _checks(process: subprocess.Popen[bytes], job_result: Path, names: list[str], log: Path) -> list[Check]:
-    """The worker's checks once it exits; a crash fails each of its checks, with its output's tail."""
-    code = process.wait()
-    if code == 0 and job_result.is_file():
-        return [Check(**c) for c in json.loads(job_result.read_text())]
-    output = log.read_text(errors="replace") if log.is_file() else ""
-    return [Check(n, False, f"dbt-ci worker exited {code}", 0.0, str(log), [tail(output)]) for n in names]
-
-
-def _dbt_paths(env: dict[str, str], work: Path, out: Path, name: str) -> dict[str, str]:
+def _dbt_paths(work: Path, out: Path, name: str) -> dict[str, str]:
     """dbt's target dir kept across runs (partial parsing), its log in this run's folder."""
-    return {**env, "DBT_TARGET_PATH": str(work / name), "DBT_LOG_PATH": str(out / "logs" / name)}
+    return {"DBT_TARGET_PATH": str(work / name), "DBT_LOG_PATH": str(out / "logs" / name)}
 
 
 def build_check(success: bool, error: str, target: Path, out: Path, deferred: bool, t0: float) -> Check:
@@ -396,42 +441,54 @@ def _key_of(node: dict[str, Any], manifest: dict[str, Any]) -> tuple[list[str], 
     return [], False
 
 
-def diff_models(
-    settings: Settings,
-    production: dict[str, Any],
-    ci_manifest_path: Path,
-    built: dict[str, str],
-    changed: list[str],
-) -> list[ModelDiff]:
-    """Diff every model the CI build wrote (status success) against production's relation of it."""
-    from softcart.core.connections import postgres_connect
+class _Differ:
+    """The data diff of the CI build's models against production, one model at a time as dbt
+    reports it built (the CI manifest: the worker's copy of the one it parsed)."""
 
-    if not ci_manifest_path.is_file():
-        return []
-    ci = json.loads(ci_manifest_path.read_text())
-    diffs: list[ModelDiff] = []
-    with postgres_connect(settings, "softcart-dbt-ci", autocommit=True) as conn:
-        conn.execute("set jit = off")  # CI_PGOPTIONS: counts and joins of a few relations
-        for unique_id, status in sorted(built.items()):
-            if not unique_id.startswith("model.") or status != "success":
-                continue
-            node = ci["nodes"].get(unique_id)
-            prod_node = production.get("nodes", {}).get(unique_id)
-            if node is None or prod_node is None or node["config"].get("materialized") == "ephemeral":
-                continue
-            key, not_null = _key_of(node, ci)
-            diffs.append(
-                _diff_relation(
-                    conn,
-                    node["name"],
-                    node["original_file_path"] in changed,
-                    (prod_node["schema"], prod_node.get("alias") or prod_node["name"]),
-                    (node["schema"], node.get("alias") or node["name"]),
-                    key,
-                    not_null,
-                )
-            )
-    return diffs
+    def __init__(self, settings: Settings, production: dict[str, Any], ci_manifest: Path, changed: list[str]):
+        self.settings, self.production = settings, production
+        self.ci_manifest, self.changed = ci_manifest, changed
+        self.ci: dict[str, Any] | None = None
+        self.conn: Any = None
+        self.seconds = 0.0
+
+    def model(self, unique_id: str) -> ModelDiff | None:
+        """The diff of ``unique_id`` (a node the build wrote), None for anything but a model that
+        production has too."""
+        if not unique_id.startswith("model."):
+            return None
+        t0 = time.monotonic()
+        try:
+            return self._model(unique_id)
+        finally:
+            self.seconds += time.monotonic() - t0
+
+    def _model(self, unique_id: str) -> ModelDiff | None:
+        if self.ci is None:
+            self.ci = json.loads(self.ci_manifest.read_text())
+        node = self.ci["nodes"].get(unique_id)
+        prod_node = self.production.get("nodes", {}).get(unique_id)
+        if node is None or prod_node is None or node["config"].get("materialized") == "ephemeral":
+            return None
+        if self.conn is None:
+            from softcart.core.connections import postgres_connect
+
+            self.conn = postgres_connect(self.settings, "softcart-dbt-ci", autocommit=True)
+            self.conn.execute("set jit = off")  # CI_PGOPTIONS: counts and joins of a few relations
+        key, not_null = _key_of(node, self.ci)
+        return _diff_relation(
+            self.conn,
+            node["name"],
+            node["original_file_path"] in self.changed,
+            (prod_node["schema"], prod_node.get("alias") or prod_node["name"]),
+            (node["schema"], node.get("alias") or node["name"]),
+            key,
+            not_null,
+        )
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
 
 
 def _columns(conn: Any, relation: tuple[str, str]) -> dict[str, str]:

@@ -98,12 +98,13 @@ def test_dbt_ci_builds_the_change_deferred_to_production_and_diffs_it(
     assert written_dim_date["columns"][0]["changed"] == septembers
     assert all(c.ok for c in result.checks), text  # lint and the Db2 compile of the change passed too
 
-    # a change that breaks the model's contract (a column the contract does not name) fails
+    # a change that breaks the model's contract (a column the contract does not name) fails, and
+    # its upper-case keyword fails the lint (the dbt templater really compiled and linted the file)
     edit(
         scratch.dbt_project_dir,
         DIM_DATE,
         "    weekday_name,\n",
-        "    weekday_name,\n    1 as weekday_flag,\n",
+        "    weekday_name,\n    1 AS weekday_flag,\n",
     )
     broken = run_ci(scratch)
     assert not broken.ok
@@ -112,4 +113,7 @@ def test_dbt_ci_builds_the_change_deferred_to_production_and_diffs_it(
     assert any("model.softcart.dim_date" in p and "contract" in p.lower() for p in build.problems), (
         build.problems
     )
+    lint = next(c for c in broken.checks if c.name == "sqlfluff lint")
+    assert not lint.ok
+    assert any("dim_date.sql" in p and "CP01" in p for p in lint.problems), lint.problems
     assert ci_schemas(production) == []
