@@ -56,11 +56,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from harness import Figure, Goal, Run, Series, load_note, ratio, run_process  # noqa: E402
+from spark_sql import AGGREGATES, CELLS, CELLS_VIEW, FROM_CELLS  # noqa: E402  (bench/spark_sql.py)
 
 from softcart.core.settings import Settings, load_settings  # noqa: E402
 from softcart.lake.store import LATEST, MANIFESTS  # noqa: E402
 from spark.jobs import sales as sales_job  # noqa: E402
-from spark.jobs.sales import AGGREGATES, CELLS, CELLS_VIEW, FROM_CELLS  # noqa: E402
 from spark.session import class_archive  # noqa: E402
 
 COUNTRIES = [f"Country {i:02d}" for i in range(56)] + ["Unknown"]

@@ -26,140 +26,30 @@ if TYPE_CHECKING:
 
 RESULTS = "sales"
 
-# The reference SQL: each aggregate straight over a table (or view) named ``sales``. DuckDB runs
-# these texts in bench/bench_spark.py and its results must equal the job's.
-# exact money from integer cents: a sum of longs, turned into decimal on the few result rows
-TOTAL = "cast(cast(sum(amount_cents) as decimal(20, 0)) / 100 as decimal(18, 2))"
-AVERAGE = "cast(avg(amount_cents) / 100 as decimal(18, 2))"
-# the warehouse reports an unknown date as a NULL year; the lake's partition says -1
-BY_YEAR = "(select nullif(year, -1) as year, country_name, amount_cents from sales) as s"
-
-# The same columns and grouping as dbt_project/models/reporting/*.sql, so the two can be compared
-# row for row (the *_is_total flags tell a subtotal from a NULL year or country).
-AGGREGATES: dict[str, str] = {
-    "total_sales_per_country": f"""
-        select country_name as country, {TOTAL} as total_sales
-        from sales
-        group by country_name
-    """,
-    "sales_by_country_category": f"""
-        select
-            country_name as country,
-            category_name as category,
-            case when grouping(country_name) = 0 then 'country' else 'category' end as grouped_by,
-            {TOTAL} as total_sales,
-            count(*) as sale_count
-        from sales
-        group by grouping sets ((country_name), (category_name))
-    """,
-    "sales_rollup_year_country": f"""
-        select
-            year,
-            country_name as country,
-            cast(grouping(year) as smallint) as year_is_total,
-            cast(grouping(country_name) as smallint) as country_is_total,
-            {TOTAL} as total_sales,
-            count(*) as sale_count
-        from {BY_YEAR}
-        group by rollup (year, country_name)
-    """,
-    "sales_cube_year_country": f"""
-        select
-            year,
-            country_name as country,
-            cast(grouping(year) as smallint) as year_is_total,
-            cast(grouping(country_name) as smallint) as country_is_total,
-            {AVERAGE} as average_sales,
-            {TOTAL} as total_sales,
-            count(*) as sale_count
-        from {BY_YEAR}
-        group by cube (year, country_name)
-    """,
-}
-
-# What the job runs: ONE pass over ``sales`` down to the finest grain any aggregate needs
-# (year, country, category) with the sum of cents and the count -- a few thousand rows at most
-# (years x countries x categories), collected -- then every aggregate re-aggregates those cells.
-# CELLS and FROM_CELLS are that plan in SQL: DuckDB runs them in bench/bench_spark.py ("the same
-# plan") and tests/spark holds them equal to the job; the job builds the same plan with the
-# DataFrame API (``cells`` and ``aggregates``), which Spark does not have to parse.
-# The pass groups by the integer keys, not the names: it reads four integer columns instead of two
-# strings more, and hashes integers (scale 10: 4.9 s -> 3.3 s warm); the names come from the
-# lake's dimensions, joined to the few thousand cells (the wide table's names are the same
-# dimensions' names, joined by the export). Sums of sums and sums of counts are exact (longs); an
-# average is sum of cents / number of sales, the same double division ``avg`` does, so the results
-# equal AGGREGATES' row for row.
-CELLS_VIEW = "sales_cells"
+# The four reports, the same names, columns and grouping as dbt_project/models/reporting/*.sql
+# (tests/pipeline/test_softcart_run.py holds the job's results equal to those relations, row for row).
+REPORTS = (
+    "total_sales_per_country",
+    "sales_by_country_category",
+    "sales_rollup_year_country",
+    "sales_cube_year_country",
+)
+# What the job runs: ONE pass over ``sales`` down to the finest grain any report needs (year,
+# country, category) with the sum of cents and the count -- a few thousand rows at most, collected
+# -- then every report re-aggregates those cells (``cells`` and ``aggregates``, the DataFrame API,
+# which Spark does not have to parse). The pass groups by the integer keys, not the names: it reads
+# four integer columns instead of two strings more, and hashes integers (scale 10: 4.9 s -> 3.3 s
+# warm); the names come from the lake's dimensions, joined to the few thousand cells. Sums of sums
+# and sums of counts are exact (longs); an average is sum of cents / number of sales, the same
+# double division ``avg`` does. The benchmark's peers run the same reports in SQL
+# (bench/spark_sql.py: DuckDB's direct queries and this plan), held equal to the job by
+# tests/spark/test_spark_jobs.py.
 DIMENSION_VIEWS = ("dim_country", "dim_category")
 # the columns the job reads (the Parquet reader reads no other)
 SALES_COLUMNS = ("year", "country_key", "category_key", "amount_cents")
 DIMENSION_COLUMNS = {
     "dim_country": ("country_key", "country_name"),
     "dim_category": ("category_key", "category_name"),
-}
-CELLS = """
-    select
-        cells.year,
-        countries.country_name,
-        categories.category_name,
-        cells.cents,
-        cells.sale_count
-    from (
-        select
-            nullif(year, -1) as year,
-            country_key,
-            category_key,
-            sum(amount_cents) as cents,
-            count(*) as sale_count
-        from sales
-        group by 1, 2, 3
-    ) as cells
-    left join dim_country as countries
-        on cells.country_key = countries.country_key
-    left join dim_category as categories
-        on cells.category_key = categories.category_key
-"""
-_CELL_TOTAL = "cast(cast(sum(cents) as decimal(20, 0)) / 100 as decimal(18, 2))"
-_CELL_AVERAGE = "cast(sum(cents) / sum(sale_count) / 100 as decimal(18, 2))"
-FROM_CELLS: dict[str, str] = {
-    "total_sales_per_country": f"""
-        select country_name as country, {_CELL_TOTAL} as total_sales
-        from {CELLS_VIEW}
-        group by country_name
-    """,
-    "sales_by_country_category": f"""
-        select
-            country_name as country,
-            category_name as category,
-            case when grouping(country_name) = 0 then 'country' else 'category' end as grouped_by,
-            {_CELL_TOTAL} as total_sales,
-            sum(sale_count) as sale_count
-        from {CELLS_VIEW}
-        group by grouping sets ((country_name), (category_name))
-    """,
-    "sales_rollup_year_country": f"""
-        select
-            year,
-            country_name as country,
-            cast(grouping(year) as smallint) as year_is_total,
-            cast(grouping(country_name) as smallint) as country_is_total,
-            {_CELL_TOTAL} as total_sales,
-            sum(sale_count) as sale_count
-        from {CELLS_VIEW}
-        group by rollup (year, country_name)
-    """,
-    "sales_cube_year_country": f"""
-        select
-            year,
-            country_name as country,
-            cast(grouping(year) as smallint) as year_is_total,
-            cast(grouping(country_name) as smallint) as country_is_total,
-            {_CELL_AVERAGE} as average_sales,
-            {_CELL_TOTAL} as total_sales,
-            sum(sale_count) as sale_count
-        from {CELLS_VIEW}
-        group by cube (year, country_name)
-    """,
 }
 
 
@@ -174,7 +64,7 @@ class SalesResult:
 
 
 def cells(sales: DataFrame, dimensions: dict[str, DataFrame]) -> DataFrame:
-    """The one pass over ``sales`` (``CELLS``, built with the DataFrame API): (year, country,
+    """The one pass over ``sales``: (year, country,
     category) cells with the sum of cents and the number of sales, names joined from the lake's
     ``dim_country`` and ``dim_category`` (``dimensions``)."""
     from pyspark.sql import functions as F
@@ -193,7 +83,7 @@ def cells(sales: DataFrame, dimensions: dict[str, DataFrame]) -> DataFrame:
 
 
 def aggregates(cells: DataFrame) -> dict[str, DataFrame]:
-    """The four aggregates over the cells (``FROM_CELLS``, built with the DataFrame API): Spark's SQL
+    """The four reports over the cells, built with the DataFrame API: Spark's SQL
     parser spent seconds of CPU on a cold JVM predicting GROUPING SETS / ROLLUP / CUBE (ANTLR's
     adaptive prediction, measured with jstack: docs/spark.md), the DataFrame API parses nothing."""
     from pyspark.sql import functions as F

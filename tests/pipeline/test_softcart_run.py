@@ -55,11 +55,11 @@ def _spark_reports_equal_dbt_reports(settings: Settings) -> None:
     import pyarrow.parquet as pq
 
     from softcart.core.connections import postgres_connect
-    from spark.jobs.sales import AGGREGATES, RESULTS
+    from spark.jobs.sales import REPORTS, RESULTS
 
     results = settings.data_dir / "lake" / "results" / RESULTS
     with postgres_connect(settings, "softcart-test") as conn:
-        for name in AGGREGATES:
+        for name in REPORTS:
             lake = pq.read_table(results / name)
             cur = conn.execute(f"select * from reporting.{name}")  # type: ignore[arg-type]
             columns = [d.name for d in cur.description or []]

@@ -35,7 +35,7 @@ def copy_lake(exported: marts_data.Exported, to: Path) -> Lake:
 def results(lake: Lake) -> dict[str, list[dict[str, Any]]]:
     return {
         name: sorted(pq.read_table(lake.path("results", "sales", name)).to_pylist(), key=repr)
-        for name in sales.AGGREGATES
+        for name in sales.REPORTS
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import glob
+import importlib.util
 import json
 import os
 import subprocess
@@ -11,6 +12,7 @@ import sys
 from collections import Counter, defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,6 +31,15 @@ from tests.spark import marts_data
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+
+def bench_module(name: str) -> ModuleType:
+    """A module of bench/ (not a package: the benchmarks are scripts), loaded from its file."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", PROJECT_ROOT / "bench" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def read_result(lake: Lake, *parts: str) -> list[dict[str, Any]]:
@@ -170,9 +181,12 @@ def test_sales_aggregates_equal_an_independent_computation(
     )
 
     # the job's one-pass plan (cells, then the reports) equals each report's direct SQL over the
-    # sales (the reference DuckDB runs in the benchmark): row for row, exact averages, same types
+    # sales (bench/spark_sql.py: what DuckDB runs in the benchmark): row for row, exact averages,
+    # same types
+    spark_sql = bench_module("spark_sql")
+    assert tuple(spark_sql.AGGREGATES) == tuple(spark_sql.FROM_CELLS) == sales.REPORTS
     spark_session.read.parquet(lake.spark_path("sales")).createOrReplaceTempView("sales")
-    for name, sql in sales.AGGREGATES.items():
+    for name, sql in spark_sql.AGGREGATES.items():
         direct = spark_session.sql(sql)
         written = spark_session.read.parquet(lake.spark_path("results", "sales", name))
         assert written.schema.simpleString() == direct.schema.simpleString(), name
@@ -184,8 +198,8 @@ def test_sales_aggregates_equal_an_independent_computation(
     # benchmark) equals the job's DataFrame plan row for row
     for name in sales.DIMENSION_VIEWS:
         spark_session.read.parquet(lake.spark_path(name)).createOrReplaceTempView(name)
-    spark_session.sql(sales.CELLS).createOrReplaceTempView(sales.CELLS_VIEW)
-    for name, sql in sales.FROM_CELLS.items():
+    spark_session.sql(spark_sql.CELLS).createOrReplaceTempView(spark_sql.CELLS_VIEW)
+    for name, sql in spark_sql.FROM_CELLS.items():
         written = spark_session.read.parquet(lake.spark_path("results", "sales", name))
         assert sorted(map(tuple, spark_session.sql(sql).collect()), key=repr) == sorted(
             map(tuple, written.collect()), key=repr
