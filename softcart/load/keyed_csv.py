@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -19,13 +20,13 @@ from softcart.load.textfile import normalize_header, read_lines
 Row = TypeVar("Row", bound=tuple[object, ...])
 
 
+@dataclass(frozen=True)
 class KeyedCsv(Generic[Row]):
     """The rows of one file and the file line of each (for error messages)."""
 
-    def __init__(self, path: Path, rows: list[Row], lines: list[int]) -> None:
-        self.path = path
-        self.rows = rows
-        self.lines = lines
+    path: Path
+    rows: list[Row]
+    lines: list[int]
 
 
 def parse_keyed_csv(
