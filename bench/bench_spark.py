@@ -198,7 +198,7 @@ began = time.perf_counter()
 from softcart.core.settings import load_settings
 from softcart.lake.store import Lake
 from spark.jobs import sales
-from spark.session import build_session
+from spark.session import build_session, stop_session
 spec = json.load(open(sys.argv[1]))
 settings = load_settings(dict(os.environ, SOFTCART_LAKE_URL=spec["lake"]))
 lake = Lake.from_url(settings.lake_url)
@@ -211,7 +211,7 @@ for _ in range(spec["iterations"]):
     sales.run(spark, lake)
     out["iterations"].append(time.perf_counter() - t)
 t = time.perf_counter()
-spark.stop()
+stop_session(spark)
 out["stop_s"] = time.perf_counter() - t
 print(json.dumps(out))
 """

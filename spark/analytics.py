@@ -18,7 +18,7 @@ def run_all(settings: Settings, *, model: Path | None = None) -> list[JobReport]
     """Run the jobs; with ``model``, forecast also predicts with that saved model.
     Raises :class:`spark.jobs.JobInputMissing` when the lake lacks a job's input."""
     from spark.jobs import forecast, sales, search_terms
-    from spark.session import build_session
+    from spark.session import build_session, stop_session
 
     lake = Lake.from_url(settings.lake_url)
     spark = build_session(settings, "softcart-analytics", lake_root=lake.spark_root)
@@ -31,5 +31,5 @@ def run_all(settings: Settings, *, model: Path | None = None) -> list[JobReport]
         if model is not None:
             reports.append(("forecast (saved model)", forecast, forecast.run(spark, lake, model=model)))
     finally:
-        spark.stop()
+        stop_session(spark)
     return reports

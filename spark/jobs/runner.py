@@ -38,7 +38,7 @@ def run_job(settings: Settings, job: str, *, submitted: bool = False, **options:
         console.print(f"[red]{exc}[/]")
         return 1
     module = importlib.import_module(f"spark.jobs.{JOBS[job]}")
-    from spark.session import build_session
+    from spark.session import build_session, stop_session
 
     started = time.perf_counter()
     spark = build_session(settings, f"softcart-{job}", submitted=submitted, lake_root=lake.spark_root)
@@ -52,7 +52,7 @@ def run_job(settings: Settings, job: str, *, submitted: bool = False, **options:
         return 1
     finally:
         if not submitted:
-            spark.stop()
+            stop_session(spark)
     module.report(result, console)
     console.print(
         f"[dim]{job}: Spark session {start_seconds:.1f} s, job {time.perf_counter() - started - start_seconds:.1f} s,"

@@ -1,5 +1,6 @@
 """The Spark session's class archive (AppCDS of Spark's classes, spark/session.py): made on demand in
-the data dir by the first session's JVM at its exit, then mapped by the next sessions' JVMs."""
+the data dir by the first session's JVM at its exit, then mapped by the next sessions' JVMs; and
+``stop_session``, which the jobs stop their session with."""
 
 from __future__ import annotations
 
@@ -16,14 +17,19 @@ SESSION = """
 import sys
 from pyspark import SparkContext
 from softcart.core.settings import load_settings
-from spark.session import build_session, class_archive
+from spark.session import build_session, class_archive, stop_session
 settings = load_settings()
 spark = build_session(settings, "softcart-archive-test")
 assert spark.range(5).count() == 5
 archive = class_archive(settings)
 with open(f"/proc/{SparkContext._gateway.proc.pid}/maps") as maps:
     print("mapped" if str(archive.path) in maps.read() else "not mapped")
-spark.stop()
+# stop_session stops without waiting for the accumulator server: a new session starts and runs after it
+stop_session(spark)
+assert SparkContext._active_spark_context is None
+again = build_session(settings, "softcart-archive-test-2")
+assert again.range(3).count() == 3
+stop_session(again)
 """
 
 
