@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -468,8 +469,14 @@ def _read_binlog(
                 break
             continue
         if kind == "truncate":
+            table, text = event
             for m in members:
-                if m.stream.source.upper() in event and here.key > m.start.key:
+                ours = (
+                    table == (login.database.lower(), m.stream.source.lower())
+                    if table is not None
+                    else m.stream.source.upper() in text  # a statement not understood: assume it is
+                )
+                if ours and here.key > m.start.key:
                     raise SourceError(
                         f"MySQL {login.database}.{m.stream.source} was truncated at binlog {here}:"
                         f" re-snapshot the stream: {resnapshot_command(m.stream)}"
@@ -612,7 +619,8 @@ def _events(
     """(kind, position after the event, commit time, event, position of its transaction) from
     ``start`` to the first transaction end at or past ``end``: kind ``c``/``u``/``d`` for a rows
     event of one of ``tables`` (``event`` the library's, not decoded yet), ``commit`` at each
-    transaction end, ``truncate`` (``event`` the statement, upper case) for a TRUNCATE."""
+    transaction end, ``truncate`` for a TRUNCATE (``event``: the table, :func:`truncated_table`, and
+    the statement in upper case)."""
     from pymysqlreplication import BinLogStreamReader
     from pymysqlreplication.event import QueryEvent, RotateEvent, XidEvent
     from pymysqlreplication.row_event import DeleteRowsEvent, UpdateRowsEvent, WriteRowsEvent
@@ -656,13 +664,34 @@ def _events(
                     txn_pos = here
                     yield "commit", here, _at(event.timestamp), None, here
                 elif text.startswith("TRUNCATE"):
-                    yield "truncate", here, _at(event.timestamp), text, txn_pos
+                    schema = (
+                        event.schema.decode("utf-8", "replace") if isinstance(event.schema, bytes) else ""
+                    )
+                    table = truncated_table(event.query, schema)
+                    yield "truncate", here, _at(event.timestamp), (table, text), txn_pos
                 elif text == "BEGIN":
                     txn_pos = here
             if here.key >= end.key and isinstance(event, XidEvent | QueryEvent):
                 break
     finally:
         reader.close()
+
+
+_IDENT = r"(?:`((?:[^`]|``)+)`|([\w$]+))"  # a quoted or a plain MySQL name
+_TRUNCATE = re.compile(rf"\s*TRUNCATE\s+(?:TABLE\s+)?(?:{_IDENT}\s*\.\s*)?{_IDENT}", re.IGNORECASE)
+
+
+def truncated_table(statement: str, schema: str) -> tuple[str, str] | None:
+    """(database, table), lower case, that a TRUNCATE statement of the binlog empties: the database
+    it names, else the session's (``schema``, the query event's). Streams match it exactly: a
+    TRUNCATE of a table of the same name in another database on the server (a benchmark's, a test's)
+    or of ``sales_data_archive`` is not one of ``sales_data``."""
+    found = _TRUNCATE.match(statement)
+    if found is None:
+        return None
+    db_quoted, db_plain, quoted, plain = found.groups()
+    database = (db_quoted or "").replace("``", "`") or db_plain or schema
+    return database.lower(), (quoted or "").replace("``", "`").lower() or (plain or "").lower()
 
 
 def _at(timestamp: int) -> datetime:

@@ -79,3 +79,22 @@ def test_config_errors(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="unsupported type 'integr'"):
         load_streams(settings, bad)
+
+
+@pytest.mark.parametrize(
+    ("statement", "table"),
+    [
+        ("TRUNCATE sales_data", ("sales", "sales_data")),
+        ("truncate table `Sales_Data`", ("sales", "sales_data")),
+        ("TRUNCATE TABLE `bench_ingest`.`sales_data`", ("bench_ingest", "sales_data")),
+        ("TRUNCATE TABLE sales . sales_data_archive ;", ("sales", "sales_data_archive")),
+        ("TRUNCATE `odd``name`", ("sales", "odd`name")),
+        ("TRUNCATE /* why */ sales_data", None),  # not understood: the stream assumes it is its own
+    ],
+)
+def test_truncated_table_names_the_database_and_the_exact_table(
+    statement: str, table: tuple[str, str] | None
+) -> None:
+    from ingest.sources.mysql_cdc import truncated_table
+
+    assert truncated_table(statement, "sales") == table

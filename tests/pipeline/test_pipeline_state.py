@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from softcart.core.connections import mysql_connect, postgres_connect
+from softcart.core.connections import mysql_admin_connect, mysql_connect, postgres_connect
 from softcart.core.settings import Settings, load_settings
 from tests.snapshots import sources_snapshot, warehouse_snapshot
 from tests.softcart_cli import softcart
@@ -135,7 +135,8 @@ def test_a_reload_is_refreshed_by_plain_ingest_and_plain_dbt_then_drift_fails_th
 def test_a_source_below_its_mark_was_replaced(isolated: Settings) -> None:
     """Rows removed by other means than softcart (a restore, a truncate and reload): the change
     stream sees the TRUNCATE and stops with the command that re-snapshots the stream, rather than
-    calling the stream unchanged; that command then lands exactly the source's rows."""
+    calling the stream unchanged; that command then lands exactly the source's rows. A TRUNCATE of
+    another table (the same name in another database) does not stop it."""
     settings = isolated
     with mysql_connect(settings) as conn, conn.cursor() as cur:
         for _ in range(5):
@@ -143,6 +144,19 @@ def test_a_source_below_its_mark_was_replaced(isolated: Settings) -> None:
                 "INSERT INTO sales_data (product_id, customer_id, price, quantity, `timestamp`)"
                 " VALUES (1, 1, 9.99, 1, '2023-01-02 10:00:00')"
             )
+        conn.commit()
+    _ok(softcart(settings, "ingest", "-s", "mysql_sales__sales_data"))
+    # a TRUNCATE of another table of the same name (another database on the server, as a benchmark's)
+    # or of a longer name is not one of the stream's: the stream goes on
+    with mysql_admin_connect(settings) as conn, conn.cursor() as cur:
+        cur.execute("CREATE DATABASE IF NOT EXISTS softcart_other")
+        cur.execute("CREATE TABLE IF NOT EXISTS softcart_other.sales_data (id int)")
+        cur.execute(f"CREATE TABLE IF NOT EXISTS {settings.mysql.database}.sales_data_archive (id int)")
+        cur.execute("TRUNCATE TABLE softcart_other.sales_data")
+        cur.execute(f"USE {settings.mysql.database}")
+        cur.execute("TRUNCATE sales_data_archive")
+        cur.execute("DROP TABLE sales_data_archive")
+        cur.execute("DROP DATABASE softcart_other")
         conn.commit()
     _ok(softcart(settings, "ingest", "-s", "mysql_sales__sales_data"))
     with mysql_connect(settings) as conn, conn.cursor() as cur:
