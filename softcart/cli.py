@@ -204,9 +204,9 @@ def _no_wait_for_pymongo_threads() -> None:
     """At exit pymongo stops and joins its monitor threads (``atexit``: ``_shutdown_resources`` of
     ``pymongo.synchronous.monitor``), and a thread notices the stop only when its 0.5 s sleep
     (pymongo's minimum heartbeat interval) ends: up to half a second of a no-op run's wall time
-    (issue 17: 0.81 s, of which 0.3-0.5 s this wait after the output, seen with strace). The run
-    closed every client it opened; their threads are daemons, told to stop, and end with the
-    process, so the command does not wait for them."""
+    (issue 17: 0.81 s, of which 0.3-0.5 s this wait after the output, seen with strace). The commands
+    that call this (ingest, reconcile, run) closed every client they opened; the threads are daemons,
+    told to stop, and end with the process, so the command does not wait for them."""
     monitor = sys.modules.get("pymongo.synchronous.monitor")
     shutdown = getattr(monitor, "_shutdown_resources", None)
     if shutdown is not None:
@@ -218,7 +218,9 @@ def reconcile() -> None:
     """Compare each stream's source and warehouse (counts, checksums); non-zero exit on a difference."""
     from ingest.cli import reconcile as run_reconcile
 
-    raise SystemExit(run_reconcile(load_settings()))
+    code = run_reconcile(load_settings())
+    _no_wait_for_pymongo_threads()
+    raise SystemExit(code)
 
 
 @command("Pipeline")
@@ -387,6 +389,7 @@ def run(scale: float, seed: int, dataset: Path | None, step: tuple[str, ...]) ->
         out.print(f"[red]error:[/red] {exc}")
         raise SystemExit(2) from None
     run_report.summary(out, settings, result)
+    _no_wait_for_pymongo_threads()  # load, ingest and reconcile closed their clients
     raise SystemExit(0 if result.ok else 1)
 
 

@@ -54,3 +54,21 @@ def test_the_command_starts_without_typer_pydantic_or_the_source_clients() -> No
     out = softcart(code=probe)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[:2] == ["2", "[]"]
+
+
+def test_the_commands_do_not_wait_for_pymongos_monitor_threads_at_exit() -> None:
+    """``ingest``, ``reconcile`` and ``run`` unregister pymongo's exit hook, which joins its monitor
+    threads (each notices the stop only after a 0.5 s sleep): held against the installed pymongo, so
+    a renamed hook does not silently bring the wait back. The probe: the hook calls the module's
+    ``_shutdown_monitors`` at exit, replaced here by one that says so."""
+    probe = (
+        "import pymongo.synchronous.monitor as m\n"
+        "from softcart.cli import _no_wait_for_pymongo_threads\n"
+        "m._shutdown_monitors = lambda: print('joined the monitor threads')\n"
+    )
+    hooked = softcart(code=probe)
+    assert hooked.returncode == 0, hooked.stderr
+    assert hooked.stdout.strip() == "joined the monitor threads"  # the hook runs at exit unless...
+    unhooked = softcart(code=probe + "_no_wait_for_pymongo_threads()\n")
+    assert unhooked.returncode == 0, unhooked.stderr
+    assert unhooked.stdout.strip() == ""
