@@ -10,6 +10,7 @@ from typing import Any
 import yaml  # type: ignore[import-untyped]
 
 from softcart.core.settings import Settings, package_file
+from softcart.core.yaml_files import load_yaml
 
 # package data (pyproject.toml, [tool.setuptools.package-data]): found in an installed copy too
 STREAMS_FILE = package_file(__spec__, "streams.yml")
@@ -151,9 +152,7 @@ def load_streams(settings: Settings, path: Path = STREAMS_FILE) -> list[Stream]:
     tests that need several batches from a small table.
     """
     try:
-        # the C loader when libyaml is there (much faster; every run, even an idle one, reads this)
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}  # noqa: S506
+        doc = load_yaml(path.read_text(encoding="utf-8")) or {}  # every run, even an idle one, reads it
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     defaults = dict(doc.get("defaults") or {})

@@ -35,6 +35,7 @@ import yaml  # type: ignore[import-untyped]
 
 from softcart.core.credentials import bi_password, superset_admin
 from softcart.core.settings import Settings
+from softcart.core.yaml_files import load_yaml
 from softcart.dashboards.superset_files import SUPERSET_DIR
 from softcart.warehouse.dbt_runner import target_dir
 
@@ -239,7 +240,7 @@ def build_bundle(settings: Settings, manifest: dict[str, Any] | None = None) -> 
         bundle.files[f"datasets/softcart_warehouse/{node['name']}.yaml"] = _dump(dataset_yaml(node))
     known = {dataset_uuid(node["name"]) for node in dataset_models(manifest)}
     for name, content in repository_files(settings):
-        doc = yaml.safe_load(content)
+        doc = load_yaml(content)
         if name.startswith("charts/") and doc.get("dataset_uuid") not in known:
             raise SyncError(
                 f"softcart/dashboards/superset/bundle/{name}: dataset_uuid {doc.get('dataset_uuid')} is no dataset of"
@@ -510,7 +511,7 @@ def sync(settings: Settings, bundle: Bundle | None = None) -> SyncResult:
     started = time.perf_counter()
     bundle = bundle or build_bundle(settings)
     chart_uuids = {
-        str(yaml.safe_load(content)["uuid"])
+        str(load_yaml(content)["uuid"])
         for name, content in bundle.files.items()
         if name.startswith("charts/")
     }
