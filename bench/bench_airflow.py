@@ -8,7 +8,7 @@ Goal (issue "one pipeline, one state"): the DAG's median at most 1.5x the CLI's.
 
     .venv/bin/python bench/bench_airflow.py [--scale 0.01] [--rounds 3] [--new-sales 100]
 
-It starts a stack of its own (ports 33306/35432/37017 unless SOFTCART_*_PORT say otherwise) in a
+It starts a stack of its own (ports 33306/35432/37017/38088 unless SOFTCART_*_PORT say otherwise) in a
 temporary data dir, runs a first full ``softcart run``, and removes everything at the end. Run by
 hand; nothing is asserted.
 """
@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.table import Table
 
 from softcart.core.connections import mysql_connect
+from softcart.core.credentials import ensure_local_secrets
 from softcart.core.settings import Settings, load_settings
 from softcart.stack.airflow import dags_test, migrate
 
@@ -75,10 +76,12 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="softcart-bench-airflow-") as tmp:
         env = dict(os.environ)
-        for name, port in (("MYSQL", 33306), ("POSTGRES", 35432), ("MONGO", 37017)):
+        # its own servers, Superset included: a developer's stack on the default ports keeps running
+        for name, port in (("MYSQL", 33306), ("POSTGRES", 35432), ("MONGO", 37017), ("SUPERSET", 38088)):
             env.setdefault(f"SOFTCART_{name}_PORT", str(port))
         env["SOFTCART_DATA_DIR"] = str(Path(tmp) / "data")
-        settings = load_settings(env)
+        # the local passwords now (the first run would generate them after this process read its settings)
+        settings = ensure_local_secrets(load_settings(env))
         home = Path(tmp) / "airflow"
         run_args = ["run", "--scale", f"{args.scale:g}", "--seed", str(args.seed)]
         try:
