@@ -38,7 +38,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -74,6 +73,8 @@ DB2_COMPILE_ARGS = [
     "{softcart_assume_incremental: true}",
 ]
 _FAILED = {"error", "fail", "runtime error"}
+# the CI project's models and tests as dbt parsed them, for the diff (the worker writes them)
+CI_NODES = "ci_nodes.json"
 # PostgreSQL session settings of the CI build and the diff (libpq and psycopg read PGOPTIONS): the
 # CI build is a handful of models and their tests, short queries whose compilation to machine code
 # (JIT) cost more than it saved (bi_sales at scale 1: 16.7 s with JIT, 11.4 s without; parallel
@@ -194,9 +195,9 @@ def run_ci(settings: Settings, *, keep: bool = False, progress: Progress | None 
             "project_name": settings.dbt_project_dir.name,
             "changed": changed,
             "out": str(out),
-            "target": str(work / "target"),
             "log": str(log),
             "state_dir": str(state_dir) if state else None,
+            "lint_log": str(out / "logs" / "lint.txt"),
         }
         if changed:  # the Db2 side: production's schemas, an offline Db2, a target dir of its own
             job["db2"] = {
@@ -206,14 +207,12 @@ def run_ci(settings: Settings, *, keep: bool = False, progress: Progress | None 
                     "SOFTCART_DBT_TARGET": "db2",
                 },
                 "unset": [SCHEMA_PREFIX_ENV, "PGOPTIONS"],  # the SQL Db2 would run: production's schemas
-                "args": DB2_COMPILE_ARGS,
+                "args": [*DB2_COMPILE_ARGS, "--no-write-json"],  # only the compiled SQL is read
                 "select": [Path(p).stem for p in changed] if state is not None else [],
-                "log": str(out / "logs" / "lint-db2.txt"),
+                "log": str(out / "logs" / "db2.txt"),
             }
         events = worker.start(job)
-        diff = (
-            _Differ(settings, state.manifest, out / "manifest.json", changed) if state is not None else None
-        )
+        diff = _Differ(settings, state.manifest, out / CI_NODES, changed) if state is not None else None
         t0 = time.monotonic()
         try:
             for line in events:  # as the worker reports: the diff of a model as soon as dbt built it
@@ -230,8 +229,8 @@ def run_ci(settings: Settings, *, keep: bool = False, progress: Progress | None 
         built = _built(out)
         say(_line(build_check))
         if changed:
-            lint_check, db2_check = worker.checks(out / "side.json", ["sqlfluff lint", "db2 compile + parse"],
-                                                  Path(job["db2"]["log"]))  # fmt: skip
+            (lint_check,) = worker.checks(out / "lint.json", ["sqlfluff lint"], Path(job["lint_log"]))
+            (db2_check,) = worker.checks(out / "db2.json", ["db2 compile + parse"], Path(job["db2"]["log"]))
         else:
             lint_check = Check("sqlfluff lint", True, "no changed model", 0.0)
             db2_check = Check("db2 compile + parse", True, "no changed model", 0.0)
@@ -369,14 +368,12 @@ def _dbt_paths(work: Path, out: Path, name: str) -> dict[str, str]:
     return {"DBT_TARGET_PATH": str(work / name), "DBT_LOG_PATH": str(out / "logs" / name)}
 
 
-def build_check(success: bool, error: str, target: Path, out: Path, deferred: bool, t0: float) -> Check:
-    """The build's check from its run_results.json (copied into ``out``), the statuses in ``problems``
-    and every node's status in the worker's ``built.json``."""
-    results_path = target / "run_results.json"
+def build_check(success: bool, error: str, out: Path, deferred: bool, t0: float) -> Check:
+    """The build's check from its run_results.json (in ``out``), the statuses in ``problems``."""
+    results_path = out / "run_results.json"
     built: dict[str, str] = {}
     problems: list[str] = []
     if results_path.is_file():
-        shutil.copy(results_path, out / "run_results.json")
         for result in json.loads(results_path.read_text())["results"]:
             built[result["unique_id"]] = result["status"]
             if result["status"] in _FAILED:
@@ -443,7 +440,7 @@ def _key_of(node: dict[str, Any], manifest: dict[str, Any]) -> tuple[list[str], 
 
 class _Differ:
     """The data diff of the CI build's models against production, one model at a time as dbt
-    reports it built (the CI manifest: the worker's copy of the one it parsed)."""
+    reports it built (the CI project's models and tests as the worker parsed them: ci_nodes.json)."""
 
     def __init__(self, settings: Settings, production: dict[str, Any], ci_manifest: Path, changed: list[str]):
         self.settings, self.production = settings, production

@@ -2,46 +2,49 @@
 
 ``python -m softcart.warehouse.dbt_ci_worker`` imports dbt first, then reads its job
 (JSON) from stdin: dbt_ci.run_ci starts it before reading the production state, so the imports
-overlap that. Then, with the job's target dir (kept from run to run: dbt's partial parsing
+overlap that. Then, with the job's target dirs (kept from run to run: dbt's partial parsing
 re-reads only the changed files):
 
-1. ``dbt parse`` (PostgreSQL, the CI schemas); a copy of its manifest for the data diff (the build
-   rewrites the target dir's when it ends);
-2. a fork (the imports and the parsed manifest shared, copy-on-write: nothing imported or parsed
-   twice) runs ``dbt build`` on the parsed manifest (``dbtRunner(manifest=...)``: no second
-   parse), and reports each node as dbt finishes it on the job's events pipe, so the caller diffs
-   a model while dbt builds the rest;
-3. meanwhile this process runs the side checks, into their own log: ``sqlfluff lint`` of the
-   changed models with sqlfluff's dbt templater handed the parsed manifest (it would otherwise
-   parse the project again), then the **Db2 compile** of the changed models in the Db2
-   environment of the job (``dbt compile --target db2``, offline, its own target dir) and
-   sqlfluff's Db2 parse of the compiled SQL. These stay in the process that parsed: dbt's static
-   parser keeps a thread pool that a fork does not inherit, and the Db2 parse needs it.
+1. a first fork, made before anything is parsed (the imports shared, copy-on-write), runs the
+   **Db2 compile** of the changed models in the Db2 environment of the job (``dbt compile --target
+   db2``, offline, its own target dir) and sqlfluff's Db2 parse of the compiled SQL, beside
+   steps 2-4. It is made before the parse because dbt's static parser (dbt-extractor) keeps a
+   thread pool (Rust's rayon) that starts with the first parse and that a fork does not inherit:
+   forked before it, each process starts its own (a Db2 parse in a fork made after the parse hung);
+2. ``dbt parse`` (PostgreSQL, the CI schemas), without writing dbt's artifacts; its models and
+   tests for the data diff (``ci_nodes.json``);
+3. a second fork (the parsed manifest shared too: nothing imported or parsed twice) runs ``dbt
+   build`` on the parsed manifest (``dbtRunner(manifest=...)``: no second parse), and reports each
+   node as dbt finishes it on the job's events pipe, so the caller diffs a model while dbt builds
+   the rest;
+4. meanwhile this process runs ``sqlfluff lint`` of the changed models with sqlfluff's dbt
+   templater handed the parsed manifest (it would otherwise parse the project again).
 
-Events, one line each: ``built <unique id> <status>``.
-Checks go to ``build.json`` (the build) and ``side.json`` (lint, Db2) in the run's folder.
+Events, one line each: ``built <unique id> <status>``. Checks go to ``build.json``, ``lint.json``
+and ``db2.json`` in the run's folder, each process's output to its log.
 
 Formerly five processes (three of them dbt's), then two (one per target, each importing dbt and
-loading its parse state); now one, and its fork. The worker runs in the environment its parent
-gives it (``dbt_ci._ci_env``): dbt reads the profile's settings from ``os.environ``, and that
-environment is this process's own, never the caller's; the side checks switch it to Db2's once the
-build has forked off with its own copy.
+loading its parse state), then one that ran the Db2 side after the lint; now one and two forks.
+The worker runs in the environment its parent gives it (``dbt_ci._ci_env``): dbt reads the
+profile's settings from ``os.environ``, and that environment is this process's own, never the
+caller's; the Db2 fork switches its copy to Db2's.
 """
 
 from __future__ import annotations
 
 import atexit
+import gc
 import json
 import os
-import shutil
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, NoReturn
 
-from softcart.warehouse.dbt_ci import Check, build_check, db2_parse_check, lint_check, tail
+from softcart.warehouse.dbt_ci import CI_NODES, Check, build_check, db2_parse_check, lint_check, tail
 
 
 def _dbt_args(job: dict[str, Any], *args: str) -> list[str]:
@@ -54,16 +57,19 @@ def _emit(job: dict[str, Any], line: str) -> None:
 
 
 def parse(job: dict[str, Any]) -> Any:
-    """``dbt parse``: the manifest, or None; its manifest.json copied for the caller's diff."""
+    """``dbt parse`` (no artifacts written): the manifest, or None; its models and tests written
+    for the caller's diff (``ci_nodes.json``: what the diff reads of them, as manifest.json holds
+    them; writing dbt's whole manifest took 0.2-0.3 s before the build could start)."""
     from dbt.cli.main import dbtRunner
     from dbt.contracts.graph.manifest import Manifest
 
-    parsed = dbtRunner().invoke(_dbt_args(job, "parse"))
+    parsed = dbtRunner().invoke(_dbt_args(job, "parse", "--no-write-json"))
     if not (parsed.success and isinstance(parsed.result, Manifest)):
         job["parse_error"] = tail(str(parsed.exception or "see the log"))
         return None
-    # the build rewrites target/manifest.json when it ends: the diff reads this copy meanwhile
-    shutil.copy(Path(job["target"]) / "manifest.json", Path(job["out"]) / "manifest.json")
+    nodes = {uid: node.to_dict() for uid, node in parsed.result.nodes.items()
+             if node.resource_type in ("model", "test")}  # fmt: skip
+    Path(job["out"], CI_NODES).write_text(json.dumps({"nodes": nodes}))
     return parsed.result
 
 
@@ -79,14 +85,16 @@ def run_build(job: dict[str, Any], manifest: Any, t0: float) -> Check:
             _emit(job, f"built {msg.data.node_info.unique_id} {msg.data.run_result.status}")
 
     state = job.get("state_dir")
-    args = ["build"]
+    # no artifacts in the target dir (dbt's graph.gpickle before the first node, its manifest at
+    # the end): the results are written where the caller reads them
+    args = ["build", "--no-write-json"]
     if state:
         args += ["--select", "state:modified+", "--defer", "--state", state]
     built = dbtRunner(manifest=manifest, callbacks=[finished]).invoke(_dbt_args(job, *args))
+    if built.result is not None and hasattr(built.result, "write"):
+        built.result.write(str(Path(job["out"], "run_results.json")))
     exception = str(built.exception) if built.exception else ""
-    check = build_check(
-        built.success, exception, Path(job["target"]), Path(job["out"]), state is not None, t0
-    )
+    check = build_check(built.success, exception, Path(job["out"]), state is not None, t0)
     check.log = job["log"]
     return check
 
@@ -153,14 +161,26 @@ def run_db2(job: dict[str, Any]) -> Check:
     return db2_parse_check(len(sql), problems, time.monotonic() - t0, db2["log"])
 
 
-def _side(job: dict[str, Any], manifest: Any) -> None:
-    """Lint, then the Db2 compile, their output to their own log, their checks to side.json."""
-    fd = os.open(job["db2"]["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+def _to_log(path: str) -> None:
+    """This process's output (dbt's, sqlfluff's) to ``path``."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     os.close(fd)
-    checks = [_lint(job, manifest), run_db2(job)]
-    Path(job["out"], "side.json").write_text(json.dumps([asdict(c) for c in checks]))
+
+
+def _lint_side(job: dict[str, Any], manifest: Any) -> None:
+    """The lint, its output to its own log, its check to lint.json."""
+    _to_log(job["lint_log"])
+    check = _lint(job, manifest)
+    Path(job["out"], "lint.json").write_text(json.dumps([asdict(check)]))
+
+
+def _db2_side(job: dict[str, Any]) -> None:
+    """The Db2 compile and parse, their output to their own log, their check to db2.json."""
+    _to_log(job["db2"]["log"])
+    check = run_db2(job)
+    Path(job["out"], "db2.json").write_text(json.dumps([asdict(check)]))
 
 
 def _build(job: dict[str, Any], manifest: Any, t0: float) -> None:
@@ -169,6 +189,12 @@ def _build(job: dict[str, Any], manifest: Any, t0: float) -> None:
 
 
 def main() -> NoReturn:
+    # The imports and the parse allocate hundreds of thousands of objects that live as long as the
+    # process (dbt's classes, the serializers mashumaro generates for them, the parsed project):
+    # without the cyclic collector, which traversed them again and again while they loaded (0.2-0.3 s
+    # of the 1.3 s import), then frozen (``gc.freeze``: later collections, and the build's fork,
+    # leave them alone), as softcart/cli.py starts a command.
+    gc.disable()
     # imported before the job arrives: the caller reads the production state meanwhile (sqlfluff
     # only where the lint runs)
     import dbt.cli.main  # noqa: F401
@@ -177,30 +203,46 @@ def main() -> NoReturn:
     job = json.loads(sys.stdin.read())
     os.chdir(job["root"])  # .sqlfluff and the templater's project_dir are relative to the checkout
     t0 = time.monotonic()
+    # The Db2 side goes to a fork made before anything is parsed: it parses for Db2 on its own
+    # anyway, and it runs beside this process's parse and the build instead of after the lint. Forked
+    # here, with the imports done and one thread: the thread pool of dbt's static parser
+    # (dbt-extractor, Rust's rayon), which a fork does not inherit, starts with the first parse, so
+    # each process starts its own (a Db2 parse in a fork made after the parse hung).
+    db2 = _fork(job, lambda: _db2_side(job)) if job["changed"] else None
     manifest = parse(job)
+    gc.freeze()
+    gc.enable()
     if not job["changed"]:  # neither lint nor Db2 has anything to do
         _build(job, manifest, t0)
         _exit(0)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # The build goes to the fork: it never parses. The parse may have started the thread pool of
-    # dbt's static parser (dbt-extractor, Rust's rayon), whose threads a fork does not inherit: the
-    # Db2 parse uses that pool again, so it stays in this process, which owns the threads.
-    build = os.fork()
-    if build == 0:
-        code = 0
-        try:
-            _build(job, manifest, t0)
-        except BaseException:
-            traceback.print_exc()
-            code = 1
-        _exit(code)
+    # The build goes to a fork (the parsed manifest shared, copy-on-write): it never parses. The
+    # lint stays here.
+    build = _fork(job, lambda: _build(job, manifest, t0), events=True)
     os.close(job["events_fd"])  # the build's alone: the caller sees its end when the build exits
     try:
-        _side(job, manifest)
+        _lint_side(job, manifest)
     finally:
-        _, status = os.waitpid(build, 0)
-    _exit(os.waitstatus_to_exitcode(status))
+        codes = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in (build, db2) if pid]
+    _exit(max(codes, default=0))
+
+
+def _fork(job: dict[str, Any], work: Callable[[], None], *, events: bool = False) -> int:
+    """``work`` in a forked child (its exit code: 1 on an exception); the child's pid. Only the
+    build's child keeps the events pipe."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 0
+    try:
+        if not events:
+            os.close(job["events_fd"])
+        work()
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    _exit(code)
 
 
 def _exit(code: int) -> NoReturn:

@@ -6,8 +6,15 @@
 -- The facts are added up by integer keys first (month, item label, category, country: `cells`, a
 -- few tens of thousands of rows at scale 1), and the names are joined to the cells, not to every
 -- sale: grouping 1.37 M wide rows by their names sorted them on disk (3.7-3.9 s at scale 1; the
--- planner expects as many groups as rows). A sale whose attribute is unknown counts under
--- "Unknown"; year and month NULL and month_key -1 = no date.
+-- planner expects as many groups as rows). The fact meets the item labels in a hash join on
+-- dim_item's key: `item_labels` is read once (PostgreSQL inlines it and sees dim_item's statistics),
+-- and `labels` numbers the same labels from dim_item on its own; read twice, `item_labels` became a
+-- materialized CTE without statistics, and the planner sorted the 1.37 M facts on disk to
+-- merge-join them (1.6-1.9 s against 0.9-1.0 s at scale 1). A sale whose attribute is unknown counts
+-- under "Unknown"; year and month NULL and month_key -1 = no date.
+{#- an item's label: by its type when it has one (the catalog's "smart phone", the ecommerce items'
+    lower-cased names), else by its name #}
+{%- set item_label = "coalesce(nullif(item_type, ''), nullif(item_name, ''), 'Unknown')" %}
 
 with sales as (
     select * from {{ ref('fct_sales') }}
@@ -15,10 +22,6 @@ with sales as (
 
 dates as (
     select * from {{ ref('dim_date') }}
-),
-
-items as (
-    select * from {{ ref('dim_item') }}
 ),
 
 categories as (
@@ -29,26 +32,28 @@ countries as (
     select * from {{ ref('dim_country') }}
 ),
 
--- an item by its type when it has one (the catalog's "smart phone", the ecommerce items'
--- lower-cased names), else by its name; each label numbered
+-- each item's label numbered (read once, by `cells`)
 item_labels as (
     select
         item_key,
-        item_label,
         dense_rank() over (order by item_label) as label_id
     from (
         select
             item_key,
-            coalesce(nullif(item_type, ''), nullif(item_name, ''), 'Unknown') as item_label
-        from items
+            {{ item_label }} as item_label
+        from {{ ref('dim_item') }}
     ) as labelled_items
 ),
 
+-- the same numbers, one per label
 labels as (
-    select distinct
-        label_id,
-        item_label
-    from item_labels
+    select
+        item_label,
+        dense_rank() over (order by item_label) as label_id
+    from (
+        select distinct {{ item_label }} as item_label
+        from {{ ref('dim_item') }}
+    ) as distinct_labels
 ),
 
 -- a month per yyyymm of the days (the unknown day -1: month -1)
