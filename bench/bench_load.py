@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -32,6 +33,7 @@ from rich.console import Console
 from rich.table import Table
 
 from softcart.core.connections import mongo_client, mysql_connect
+from softcart.core.credentials import ensure_local_secrets
 from softcart.core.settings import Settings, load_settings
 from softcart.generate import generate_dataset
 from softcart.load.cli import load_dataset
@@ -81,6 +83,7 @@ def client_load_data(settings: Settings, csv: Path) -> None:
             sql,
         ],
         check=True,
+        env=dict(os.environ, MYSQL_PWD=url.password or ""),  # the client's password, not on its command line
     )
 
 
@@ -123,13 +126,15 @@ def main() -> int:
         args.scale, args.no_peer = 0.05, True
 
     work = Path(tempfile.mkdtemp(prefix="softcart-bench-load-"))
-    settings = load_settings(
-        {
-            "SOFTCART_DATA_DIR": str(work / "data"),
-            "SOFTCART_MYSQL_PORT": "43306",
-            "SOFTCART_POSTGRES_PORT": "45432",
-            "SOFTCART_MONGO_PORT": "47017",
-        }
+    settings = ensure_local_secrets(  # its servers' accounts get these passwords
+        load_settings(
+            {
+                "SOFTCART_DATA_DIR": str(work / "data"),
+                "SOFTCART_MYSQL_PORT": "43306",
+                "SOFTCART_POSTGRES_PORT": "45432",
+                "SOFTCART_MONGO_PORT": "47017",
+            }
+        )
     )
     try:
         dataset = work / "dataset"
