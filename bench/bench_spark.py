@@ -9,12 +9,14 @@ round (one round runs every engine), so ratios are of runs that shared the machi
   or DuckDB's connection, the work, exit. The Spark session start is also shown apart.
 - **warm**: a new process does the work ``--warm-iterations`` times; the later runs' median (in process).
 
-Three engines, three processes each round:
+Four engines, a cold and a warm process each, every round:
 - Spark: the sales job itself (``spark.jobs.sales.run``: one pass to (year, country, category) cells,
   names from the lake's dimensions, the four reports written to ``results/``), with the session
   ``softcart analyze sales`` builds (spark/session.py);
 - DuckDB, direct: the four reference queries (``AGGREGATES``) straight over the files: its best way;
-- DuckDB, same plan: the job's one pass to cells, then the four reports from them.
+- DuckDB, same plan: the job's one pass to cells, then the four reports from them;
+- Spark with no work: the same session, ``spark.range(1).count()``, the stop: Spark's floor, printed
+  against DuckDB beside the goals (what they leave for the work).
 The Spark job's written results must equal DuckDB's queries row for row (checked; exit 1 if not).
 
     .venv/bin/python bench/bench_spark.py                 # scales 1 and 10, export at scale 1
