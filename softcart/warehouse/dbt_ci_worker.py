@@ -169,18 +169,11 @@ def _to_log(path: str) -> None:
     os.close(fd)
 
 
-def _lint_side(job: dict[str, Any], manifest: Any) -> None:
-    """The lint, its output to its own log, its check to lint.json."""
-    _to_log(job["lint_log"])
-    check = _lint(job, manifest)
-    Path(job["out"], "lint.json").write_text(json.dumps([asdict(check)]))
-
-
-def _db2_side(job: dict[str, Any]) -> None:
-    """The Db2 compile and parse, their output to their own log, their check to db2.json."""
-    _to_log(job["db2"]["log"])
-    check = run_db2(job)
-    Path(job["out"], "db2.json").write_text(json.dumps([asdict(check)]))
+def _side(job: dict[str, Any], log: str, name: str, check: Callable[[], Check]) -> None:
+    """A side check (the lint, the Db2 compile and parse): its output to its own ``log``, its
+    check to ``<name>.json`` in the run's folder."""
+    _to_log(log)
+    Path(job["out"], f"{name}.json").write_text(json.dumps([asdict(check())]))
 
 
 def _build(job: dict[str, Any], manifest: Any, t0: float) -> None:
@@ -208,7 +201,11 @@ def main() -> NoReturn:
     # here, with the imports done and one thread: the thread pool of dbt's static parser
     # (dbt-extractor, Rust's rayon), which a fork does not inherit, starts with the first parse, so
     # each process starts its own (a Db2 parse in a fork made after the parse hung).
-    db2 = _fork(job, lambda: _db2_side(job)) if job["changed"] else None
+    db2 = (
+        _fork(job, lambda: _side(job, job["db2"]["log"], "db2", lambda: run_db2(job)))
+        if job["changed"]
+        else None
+    )
     manifest = parse(job)
     gc.freeze()
     gc.enable()
@@ -220,7 +217,7 @@ def main() -> NoReturn:
     build = _fork(job, lambda: _build(job, manifest, t0), events=True)
     os.close(job["events_fd"])  # the build's alone: the caller sees its end when the build exits
     try:
-        _lint_side(job, manifest)
+        _side(job, job["lint_log"], "lint", lambda: _lint(job, manifest))
     finally:
         codes = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in (build, db2) if pid]
     _exit(max(codes, default=0))
