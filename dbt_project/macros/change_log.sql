@@ -4,10 +4,20 @@
     key exists), deleted keys left out. One row per key, as the source holds it now.
 
     Written as an anti-join (NOT EXISTS a later change), not as row_number() over the key: a
-    view of this form is flattened by PostgreSQL, so a `key in (...)` from outside (fct_sales'
-    changed keys) becomes an index nested loop over the (key, _softcart_seq) index, reading the
-    few changed keys; the window form cannot take a join filter and ranks the whole log on every
-    incremental build. Portable to Db2.
+    `key in (...)` from outside (fct_sales' changed keys) is pushed into a view of this form and
+    becomes an index nested loop over the (key, _softcart_seq) index, reading the few changed
+    keys; the window form cannot take a join filter and ranks the whole log on every incremental
+    build. Portable to Db2.
+
+    Only a change row (c, u, d) can be a later change: a snapshot read (r) never comes after
+    another row of its key. Ingestion lands a snapshot into an emptied change log (the streams'
+    `_snapshot` truncate the table first), one row per key (the source's primary key; a seeded
+    stream's snapshot reads the keys after the seed's), and every change row after it. So the
+    anti-join's inner side is the change rows alone, a few beside the snapshot's millions: the
+    current state of 1 M sales in 0.2 s instead of 0.85 s. Were that ever broken, two rows of a
+    key would both be current: the staging models' unique tests on the key fail (a test in
+    tests/dbt/test_dbt_warehouse.py breaks it on purpose), and fct_sales' primary key refuses
+    the second row.
 -#}
 {% macro change_log_current_state(relation, key_column) -%}
     select change_log.*
@@ -20,6 +30,7 @@
             where
                 later.{{ key_column }} = change_log.{{ key_column }}
                 and later."_softcart_seq" > change_log."_softcart_seq"
+                and later."_softcart_op" <> 'r'
         )
 {%- endmacro %}
 
