@@ -33,10 +33,11 @@ DRIVER_JVM_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
 # parsing and the verification (scale 10, measured: the cold job's CPU 19.1 s -> 14.6 s, session start
 # 4.5 s -> 2.6 s on a loaded machine; docs/spark.md). The first session without an archive writes one at
 # its JVM's exit (-XX:ArchiveClassesAtExit, a few seconds more, once); later sessions map it
-# (-XX:SharedArchiveFile). It lives in the data dir (never committed), one file per Spark version,
-# Java build and installation: a JVM that cannot use it (another build, a moved classpath) ignores it
-# (-Xshare:auto, the default) and runs as without it.
-CLASS_ARCHIVE_DIR = "spark-class-archive"
+# (-XX:SharedArchiveFile). It is a cache of the installation, kept beside it (settings'
+# spark_class_archive_dir: in the Python environment holding pyspark, so every data dir maps the
+# same one; never committed), one file per Spark version, Java build and installation: a JVM that
+# cannot use it (another build, a moved classpath) ignores it (-Xshare:auto, the default) and runs
+# as without it.
 _QUIET_CDS = "-Xlog:cds=off,cds+dynamic=off"  # a mismatched archive: ignored, not shouted about
 
 
@@ -79,7 +80,7 @@ def class_archive(settings: Settings) -> ClassArchive | None:
     # the archive holds the classpath it was made with: the key includes where Spark and Java live
     key = hashlib.sha256(f"{version}\n{java}\n{Path(pyspark.__file__).parent}".encode()).hexdigest()[:12]
     name = f"spark-{pyspark.__version__}-{key}.jsa"
-    return ClassArchive(settings.data_dir / CLASS_ARCHIVE_DIR / name)
+    return ClassArchive(settings.spark_class_archive_dir / name)
 
 
 def _finish_archive(archive: ClassArchive, pending: Path, proc: subprocess.Popen[bytes] | None) -> None:

@@ -17,6 +17,7 @@ account ``softcart`` with the password generated into ``<data dir>/secrets.env``
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.machinery import ModuleSpec
@@ -175,6 +176,8 @@ class Settings:
     spark_shuffle_partitions: int
     # the address executors reach the driver at (spark.driver.host; None: Spark picks one)
     spark_driver_host: str | None
+    # the folder of Spark's class archive (spark/session.py), a cache of the installation's classes
+    spark_class_archive_dir: Path
     dbt_target: str
     db2: Db2
     weblog_input: Path
@@ -266,6 +269,18 @@ def _env_positive_int_or_none(env: Mapping[str, str], name: str) -> int | None:
     return value
 
 
+def default_class_archive_dir(data_dir: Path) -> Path:
+    """Where Spark's class archive is kept unless SOFTCART_SPARK_CLASS_ARCHIVE_DIR says: beside the
+    installation it is made from (the Python environment holding pyspark and its jars; the archive's
+    name says which Spark and which Java), so every data dir of that installation (the dev stack's,
+    each test's, a benchmark's) maps the one archive instead of writing its own 150 MB; in the data
+    dir when that environment is not writable (a system-wide install)."""
+    prefix = Path(sys.prefix)
+    if os.access(prefix, os.W_OK):
+        return prefix / "var" / "softcart" / "spark-class-archive"
+    return data_dir / "spark-class-archive"
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build the settings from ``env`` (default: ``os.environ``). No side effects: the only I/O is
     reading the local passwords from ``<data dir>/secrets.env`` when it exists."""
@@ -325,6 +340,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         # one per core of local[2]: the shuffles aggregate a few thousand rows (docs/spark.md, issue 17)
         spark_shuffle_partitions=_env_int(env, "SOFTCART_SPARK_SHUFFLE_PARTITIONS", 2),
         spark_driver_host=env.get("SOFTCART_SPARK_DRIVER_HOST") or None,
+        spark_class_archive_dir=Path(
+            env.get("SOFTCART_SPARK_CLASS_ARCHIVE_DIR") or default_class_archive_dir(data_dir)
+        ).resolve(),
         dbt_target=env.get("SOFTCART_DBT_TARGET") or "postgres",
         db2=Db2(
             host=env.get("DB2_HOST") or None,

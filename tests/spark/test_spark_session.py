@@ -1,6 +1,6 @@
-"""The Spark session's class archive (AppCDS of Spark's classes, spark/session.py): made on demand in
-the data dir by the first session's JVM at its exit, then mapped by the next sessions' JVMs; and
-``stop_session``, which the jobs stop their session with."""
+"""The Spark session's class archive (AppCDS of Spark's classes, spark/session.py): made on demand
+beside the installation by the first session's JVM at its exit, then mapped by the next sessions'
+JVMs, whatever their data dir; and ``stop_session``, which the jobs stop their session with."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from softcart.core.settings import PROJECT_ROOT, load_settings
-from spark.session import CLASS_ARCHIVE_DIR, ClassArchive, class_archive
+from spark.session import ClassArchive, class_archive
 
 # a whole process with one session: prints whether its driver JVM maps the archive (/proc/PID/maps)
 SESSION = """
@@ -42,14 +44,42 @@ def test_archive_options(tmp_path: Path) -> None:
     assert archive.java_options(pending)[0] == f"-XX:SharedArchiveFile={archive.path}"
 
 
+def test_the_archive_is_the_installations_not_the_data_dirs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "SOFTCART_SPARK_CLASS_ARCHIVE_DIR"}
+    archives = {class_archive(load_settings({**env, "SOFTCART_DATA_DIR": str(tmp_path / d)})) for d in "ab"}
+    assert len(archives) == 1  # two data dirs, one archive
+    (archive,) = archives
+    assert archive is not None
+    assert archive.path.parent == Path(sys.prefix) / "var" / "softcart" / "spark-class-archive"
+    # an installation it cannot write to: the data dir's
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    settings = load_settings({**env, "SOFTCART_DATA_DIR": str(tmp_path / "a")})
+    assert settings.spark_class_archive_dir == (tmp_path / "a" / "spark-class-archive").resolve()
+    # and wherever the setting says
+    settings = load_settings({**env, "SOFTCART_SPARK_CLASS_ARCHIVE_DIR": str(tmp_path / "jsa")})
+    assert settings.spark_class_archive_dir == (tmp_path / "jsa").resolve()
+
+
 def test_first_session_makes_the_archive_and_the_next_maps_it(tmp_path: Path) -> None:
-    settings = load_settings({"SOFTCART_DATA_DIR": str(tmp_path)})
+    # an archive folder of its own: the installation's may hold the archive already
+    folder = tmp_path / "archive"
+    settings = load_settings(
+        {"SOFTCART_DATA_DIR": str(tmp_path), "SOFTCART_SPARK_CLASS_ARCHIVE_DIR": str(folder)}
+    )
     archive = class_archive(settings)
     assert archive is not None
-    assert archive.path.parent == tmp_path / CLASS_ARCHIVE_DIR
+    assert archive.path.parent == folder.resolve()
     assert not archive.exists
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOFTCART_")}
-    env.update({"SOFTCART_DATA_DIR": str(tmp_path), "SOFTCART_SPARK_MASTER": "local[1]"})
+    env.update(
+        {
+            "SOFTCART_DATA_DIR": str(tmp_path),
+            "SOFTCART_SPARK_CLASS_ARCHIVE_DIR": str(folder),
+            "SOFTCART_SPARK_MASTER": "local[1]",
+        }
+    )
 
     def session() -> str:
         proc = subprocess.run(
