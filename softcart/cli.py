@@ -36,10 +36,65 @@ def _start_up() -> Iterator[None]:
         gc.enable()
 
 
+# MySQL's codes for a server that cannot be reached or refuses the login: no database access
+# denied (1044), wrong password (1045), unknown database (1049), cannot connect (2003, 2005), gone
+# or lost (2006, 2013); not a lock wait or a deadlock
+_MYSQL_UNREACHABLE = {1044, 1045, 1049, 2003, 2005, 2006, 2013}
+
+
+def _server_of(exc: BaseException) -> tuple[str, str] | None:
+    """(server, settings prefix) when ``exc`` says a source or the warehouse cannot be reached (a
+    refused connection, a wrong password, a missing database); looked up only in the libraries
+    the command imported: nothing is imported for this."""
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is not None and isinstance(exc, psycopg.OperationalError):
+        # the connection's own failure (no SQLSTATE: it never got as far as a statement) or a
+        # connection exception (class 08); not a cancelled query, a deadlock, ...
+        state = getattr(exc, "sqlstate", None)
+        if type(exc) is psycopg.OperationalError or (state or "").startswith("08"):
+            return "PostgreSQL", "SOFTCART_POSTGRES"
+    pymysql_err = sys.modules.get("pymysql.err")
+    if (
+        pymysql_err is not None
+        and isinstance(exc, pymysql_err.OperationalError)
+        and exc.args
+        and exc.args[0] in _MYSQL_UNREACHABLE
+    ):
+        return "MySQL", "SOFTCART_MYSQL"
+    pymongo_errors = sys.modules.get("pymongo.errors")
+    if pymongo_errors is not None and isinstance(exc, pymongo_errors.ConnectionFailure):
+        return "MongoDB", "SOFTCART_MONGO"
+    return None
+
+
+def unreachable_server(exc: BaseException) -> str | None:
+    """Why ``exc`` says a server cannot be reached, in one line; None for any other exception."""
+    found = _server_of(exc)
+    if found is None:
+        return None
+    server, prefix = found
+    text = " ".join(str(exc).split()).rstrip(".")
+    return (
+        f"cannot reach {server}: {text} (`softcart up` starts the local servers;"
+        f" `softcart env` prints the {prefix}_* settings)"
+    )
+
+
 class _Sections(click.Group):
-    """``--help`` lists the commands in sections, in the order they are defined."""
+    """``--help`` lists the commands in sections, in the order they are defined. A command that
+    cannot reach a server ends with one line saying which and why, exit 1, not a traceback."""
 
     sections: dict[str, str] = {}  # command name -> section
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            why = unreachable_server(exc)
+            if why is None:
+                raise
+            click.echo(f"softcart {ctx.invoked_subcommand}: {why}", err=True)
+            raise SystemExit(1) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)

@@ -3,10 +3,13 @@ no-op ``softcart ingest`` pays for every import of the command's start)."""
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 import sys
+from pathlib import Path
 
-from softcart.cli import _Sections, app
+from softcart.cli import _Sections, app, unreachable_server
 
 
 def softcart(*args: str, code: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -72,3 +75,36 @@ def test_the_commands_do_not_wait_for_pymongos_monitor_threads_at_exit() -> None
     unhooked = softcart(code=probe + "_no_wait_for_pymongo_threads()\n")
     assert unhooked.returncode == 0, unhooked.stderr
     assert unhooked.stdout.strip() == ""
+
+
+def test_a_server_that_cannot_be_reached_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOFTCART_")}
+    env.update({"SOFTCART_DATA_DIR": str(tmp_path), "SOFTCART_POSTGRES_PORT": str(port)})
+    out = subprocess.run(
+        [sys.executable, "-m", "softcart.cli", "dbt-ci"], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr
+    (line,) = [x for x in out.stderr.splitlines() if "cannot reach" in x]
+    assert line.startswith("softcart dbt-ci: cannot reach PostgreSQL:") and f"port {port}" in line
+    assert "SOFTCART_POSTGRES_*" in line
+
+
+def test_which_errors_say_a_server_cannot_be_reached() -> None:
+    import psycopg
+    import pymongo.errors
+    import pymysql.err
+
+    assert (unreachable_server(psycopg.OperationalError("connection refused")) or "").startswith(
+        "cannot reach PostgreSQL: connection refused"
+    )
+    assert "cannot reach MySQL" in (unreachable_server(pymysql.err.OperationalError(2003, "refused")) or "")
+    timeout = pymongo.errors.ServerSelectionTimeoutError("127.0.0.1:1: refused")
+    assert "cannot reach MongoDB" in (unreachable_server(timeout) or "")
+    assert unreachable_server(ValueError("bad value")) is None
+    assert unreachable_server(psycopg.errors.UniqueViolation("duplicate key")) is None  # not a connection
+    assert unreachable_server(psycopg.errors.QueryCanceled("canceling statement")) is None  # nor this
+    assert unreachable_server(pymysql.err.OperationalError(1213, "Deadlock found")) is None
