@@ -3,24 +3,12 @@
 -- of the dashboards derives from. The measures themselves (revenue, sales count, average order
 -- value) are defined once, in this model's YAML (`meta.metrics`), and become the dataset's metrics.
 -- A few thousand rows, whatever the number of sales: every chart reads this, never the fact.
--- The facts are added up by integer keys first (month, item label, category, country: `cells`, a
--- few tens of thousands of rows at scale 1), and the names are joined to the cells, not to every
--- sale: grouping 1.37 M wide rows by their names sorted them on disk (3.7-3.9 s at scale 1; the
--- planner expects as many groups as rows). The fact meets the item labels in a hash join on
--- dim_item's key: `item_labels` is read once (PostgreSQL inlines it and sees dim_item's statistics),
--- and `labels` numbers the same labels from dim_item on its own; read twice, `item_labels` became a
--- materialized CTE without statistics, and the planner sorted the 1.37 M facts on disk to
--- merge-join them (1.6-1.9 s against 0.9-1.0 s at scale 1). A sale whose attribute is unknown counts
--- under "Unknown"; year and month NULL and month_key -1 = no date.
--- Its aggregation gets 64 MB of work_mem (macros/work_mem.sql): the planner expects a group per
--- fact, and with the default 4 MB the hash aggregate spilled 59 MB to disk (0.2 s of its 1.2 s).
-{{ config(pre_hook="{{ softcart_work_mem('64MB') }}") }}
-{#- an item's label: by its type when it has one (the catalog's "smart phone", the ecommerce items'
-    lower-cased names), else by its name #}
-{%- set item_label = "coalesce(nullif(item_type, ''), nullif(item_name, ''), 'Unknown')" %}
-
-with sales as (
-    select * from {{ ref('fct_sales') }}
+-- Made from the aggregate fact fct_sales_monthly_by_item (the sales already added up per month,
+-- item label, category and country by key), with the names joined to its rows: a change to a
+-- dimension rebuilds this table from those rows, not from every sale line. A sale whose attribute
+-- is unknown counts under "Unknown"; year and month NULL and month_key -1 = no date.
+with cells as (
+    select * from {{ ref('fct_sales_monthly_by_item') }}
 ),
 
 dates as (
@@ -35,30 +23,6 @@ countries as (
     select * from {{ ref('dim_country') }}
 ),
 
--- each item's label numbered (read once, by `cells`)
-item_labels as (
-    select
-        item_key,
-        dense_rank() over (order by item_label) as label_id
-    from (
-        select
-            item_key,
-            {{ item_label }} as item_label
-        from {{ ref('dim_item') }}
-    ) as labelled_items
-),
-
--- the same numbers, one per label
-labels as (
-    select
-        item_label,
-        dense_rank() over (order by item_label) as label_id
-    from (
-        select distinct {{ item_label }} as item_label
-        from {{ ref('dim_item') }}
-    ) as distinct_labels
-),
-
 -- a month per yyyymm of the days (the unknown day -1: month -1)
 months as (
     select distinct
@@ -68,27 +32,6 @@ months as (
         month,
         cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start
     from dates
-),
-
-cells as (
-    select
-        sales.source_system,
-        {{ month_key('sales.date_key') }} as month_id,
-        item_labels.label_id,
-        sales.category_key,
-        sales.country_key,
-        sum(sales.amount) as revenue,
-        count(*) as sale_count,
-        count(sales.amount) as priced_sale_count
-    from sales
-    left join item_labels
-        on sales.item_key = item_labels.item_key
-    group by
-        sales.source_system,
-        {{ month_key('sales.date_key') }},
-        item_labels.label_id,
-        sales.category_key,
-        sales.country_key
 ),
 
 labelled as (
@@ -103,12 +46,10 @@ labelled as (
         months.month_start,
         coalesce(categories.category_name, 'Unknown') as category_name,
         coalesce(countries.country_name, 'Unknown') as country_name,
-        coalesce(labels.item_label, 'Unknown') as item_label
+        cells.item_label
     from cells
     left join months
-        on cells.month_id = months.month_id
-    left join labels
-        on cells.label_id = labels.label_id
+        on cells.month_key = months.month_id
     left join categories
         on cells.category_key = categories.category_key
     left join countries
