@@ -98,7 +98,7 @@ def _snapshot(ctx: RunContext, stream: Stream, result: StreamResult, db: Any, ge
     coll = db.get_collection(stream.source, codec_options=RAW)
     with coll.watch(full_document="updateLookup") as changes:
         token = changes.resume_token  # before the scan: what changes during it is replayed later
-    rejects, _ = _copy_documents(ctx, stream, coll.find({}, batch_size=5000), result, freeze=True)
+    rejects, _ = _copy_documents(ctx, stream, coll, {}, result, freeze=True)
     restore_keys(ctx.conn, keys)
     result.rows_rejected = write_rejects(ctx, stream.name, rejects)
     result.rows_read = result.rows_written + result.rows_rejected
