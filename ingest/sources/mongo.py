@@ -1,7 +1,7 @@
 """MongoDB streams: documents after the ``_id`` mark, kept whole as JSONB beside the declared fields.
 
-A reader thread pulls raw BSON batches from the server while the main thread checks, encodes and
-COPYs them, so the server's scan and PostgreSQL's write overlap. Keys only some documents have,
+A reader thread pulls raw BSON batches from the server (ingest/sources/mongo_read.py) while the main
+thread checks, encodes and COPYs them, so the server's scan and PostgreSQL's write overlap. Keys only some documents have,
 keys with spaces and keys that appear later are all fine: the document column holds them as they
 are. A document that cannot be landed (too large, a declared field of the wrong type, NaN, NUL) is
 rejected with its reason.
@@ -12,9 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import math
-import queue
-import threading
-from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -24,9 +21,7 @@ import orjson
 from bson.codec_options import CodecOptions
 from bson.decimal128 import Decimal128
 from bson.objectid import ObjectId
-from bson.raw_bson import RawBSONDocument
 from psycopg import sql
-from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
 from ingest.config import Stream
@@ -34,14 +29,13 @@ from ingest.context import RunContext, StreamResult
 from ingest.crash import crash_point
 from ingest.errors import SourceError
 from ingest.rejects import Reject, write_rejects
+from ingest.sources.mongo_read import RAW, CollectionRead, mongo_client, source_generation
 from ingest.state import drop_state, read_state, replaced_reason, write_state
 from ingest.warehouse import ident, table_ident
 
 DECODE: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)
-RAW: CodecOptions[RawBSONDocument] = CodecOptions(document_class=RawBSONDocument, tz_aware=True)
 SPECIAL = ("_id", "document")
 INT64 = 2**63
-BATCH = 2000  # documents per server batch: the first COPY starts after one batch
 
 
 def json_default(value: Any) -> Any:
@@ -108,31 +102,6 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def mongo_client(ctx: RunContext) -> MongoClient[RawBSONDocument]:
-    return MongoClient(ctx.settings.mongo.raw, serverSelectionTimeoutMS=5000, connectTimeoutMS=5000)
-
-
-def _batches(coll: Any, query: dict[str, Any], out: queue.Queue[Any]) -> None:
-    """Reader thread: the server's batches as they come (raw BSON, documents back to back, nothing
-    decoded in this thread); then None (or the exception)."""
-    try:
-        for batch in coll.find_raw_batches(query, batch_size=BATCH):
-            out.put(batch)
-        out.put(None)
-    except BaseException as exc:  # handed to the main thread
-        out.put(exc)
-
-
-def _consume(out: queue.Queue[Any]) -> Iterator[bytes]:
-    while True:
-        item = out.get()
-        if item is None:
-            return
-        if isinstance(item, BaseException):
-            raise item
-        yield item
-
-
 def run_mongo_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> None:
     """Documents with ``_id`` above the mark, in the server's natural order (no sort: SecantusDB and
     MongoDB without a covering plan pay for one); the new mark is the largest ``_id`` read, and it
@@ -144,8 +113,9 @@ def run_mongo_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> N
         run_mongo_cdc_stream(ctx, stream, result)
         return
     settings = ctx.settings
-    client = mongo_client(ctx)
+    client = mongo_client(settings)
     where = f"MongoDB {settings.mongo.redacted} {settings.mongo_database}.{stream.source}"
+    read: CollectionRead | None = None
     try:
         try:
             db = client[settings.mongo_database]
@@ -164,8 +134,8 @@ def run_mongo_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> N
             if fresh:
                 drop_state(ctx, stream)
                 ctx.conn.execute(b"truncate " + table_ident(stream).as_bytes(ctx.conn))
-            query = {"_id": {"$gt": mark}} if mark is not None else {}
-            rejects, top = _copy_documents(ctx, stream, coll, query, result)
+            read = CollectionRead(coll, {"_id": {"$gt": mark}} if mark is not None else {})
+            rejects, top = _copy_documents(ctx, stream, read, result)
         except PyMongoError as exc:
             raise SourceError(f"{where}: {exc}") from None
         result.rows_rejected = write_rejects(ctx, stream.name, rejects)
@@ -176,14 +146,9 @@ def run_mongo_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> N
         if result.rows_read or fresh:
             write_state(ctx, stream, result.mark_after, None, generation)
     finally:
+        if read is not None:
+            read.close()
         client.close()
-
-
-def source_generation(db: Any) -> str | None:
-    """The id of the newest load that replaced the catalog (softcart/load/records.py: the
-    ``softcart_loads`` collection), ``None`` when softcart never replaced it."""
-    docs = list(db["softcart_loads"].find({"replaced": True}, {"load_id": 1}).sort("loaded_at", -1).limit(1))
-    return str(docs[0]["load_id"]) if docs else None
 
 
 def fast_checks(stream: Stream) -> list[tuple[str, str, tuple[type, ...], int | None]]:
@@ -201,14 +166,9 @@ def fast_checks(stream: Stream) -> list[tuple[str, str, tuple[type, ...], int | 
 
 
 def _copy_documents(
-    ctx: RunContext,
-    stream: Stream,
-    coll: Any,
-    query: dict[str, Any],
-    result: StreamResult,
-    freeze: bool = False,
+    ctx: RunContext, stream: Stream, read: CollectionRead, result: StreamResult, freeze: bool = False
 ) -> tuple[list[Reject], ObjectId | None]:
-    """COPY the documents ``query`` finds (``freeze``: into a table emptied in this transaction).
+    """COPY the documents of ``read`` (``freeze``: into a table emptied in this transaction).
 
     A batch is decoded at once (``bson.decode_all``); a document gets its row from
     :func:`quick_row`, or when that cannot tell, its row or its reject from :func:`document_row`."""
@@ -224,12 +184,9 @@ def _copy_documents(
     encode = json_encoder()
     max_bytes = stream.max_document_bytes
     top: ObjectId | None = None
-    out: queue.Queue[Any] = queue.Queue(maxsize=8)
-    reader = threading.Thread(target=_batches, args=(coll, query, out), daemon=True)
-    reader.start()
     first = True
     with ctx.conn.cursor() as cur, cur.copy(statement) as cp:
-        for data in _consume(out):
+        for data in read.batches():
             docs = bson.decode_all(data, DECODE)
             # every document of a batch no larger than the limit is within it
             sizes = document_sizes(data) if len(data) > max_bytes else None
@@ -250,7 +207,6 @@ def _copy_documents(
             if first:
                 first = False
                 crash_point(ctx.settings, "extract")
-    reader.join()
     return rejects, top
 
 

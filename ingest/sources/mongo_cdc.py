@@ -28,15 +28,13 @@ from ingest.errors import SourceError
 from ingest.rejects import Reject, write_rejects
 from ingest.sources.mongo import (
     DECODE,
-    RAW,
     SPECIAL,
     _copy_documents,
     document_row,
     fast_checks,
     json_encoder,
-    mongo_client,
-    source_generation,
 )
+from ingest.sources.mongo_read import RAW, CollectionRead, mongo_client, source_generation
 from ingest.state import drop_state, read_state, write_state
 from ingest.warehouse import drop_keys, ident, restore_keys, table_ident
 
@@ -51,23 +49,36 @@ def resnapshot_command(stream: Stream) -> str:
 
 
 def run_mongo_cdc_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> None:
+    """The stream's run; a ``--full-refresh`` finds its snapshot's read already started
+    (``ctx.reads``: ingest/sources/mongo_read.py, ``start_snapshot_reads``) and uses its client."""
     settings = ctx.settings
-    client = mongo_client(ctx)
+    read: CollectionRead | None = ctx.reads.pop(stream.name, None)
+    client = read.client if read is not None else mongo_client(settings)
     where = f"MongoDB {settings.mongo.redacted} {settings.mongo_database}.{stream.source}"
     try:
-        _run(ctx, stream, result, client, where)
+        _run(ctx, stream, result, client, where, read)
     except PyMongoError as exc:
         raise SourceError(f"{where}: {exc}") from None
     finally:
+        if read is not None:
+            read.close()
         client.close()
 
 
-def _run(ctx: RunContext, stream: Stream, result: StreamResult, client: Any, where: str) -> None:
+def _run(
+    ctx: RunContext,
+    stream: Stream,
+    result: StreamResult,
+    client: Any,
+    where: str,
+    read: CollectionRead | None,
+) -> None:
     settings = ctx.settings
     db = client[settings.mongo_database]
     if stream.source not in db.list_collection_names():
         raise SourceError(f"{where}: collection not found")
-    generation = source_generation(db)
+    # an early read took it before its token and scan, as this does before the snapshot's
+    generation = read.generation() if read is not None else source_generation(db)
     state = None if ctx.full_refresh else read_state(ctx, stream)
     result.mark_before = state.mark if state else None
     if state is not None and state.mark is not None and not state.mark.startswith("{"):
@@ -78,7 +89,7 @@ def _run(ctx: RunContext, stream: Stream, result: StreamResult, client: Any, whe
         state = None
     try:
         if state is None or state.mark is None:
-            _snapshot(ctx, stream, result, db, generation)
+            _snapshot(ctx, stream, result, db, generation, read)
         else:
             _changes(ctx, stream, result, db, state.mark, generation)
     except OperationFailure as exc:
@@ -90,15 +101,28 @@ def _run(ctx: RunContext, stream: Stream, result: StreamResult, client: Any, whe
         raise SourceError(f"{where}: {exc}") from None
 
 
-def _snapshot(ctx: RunContext, stream: Stream, result: StreamResult, db: Any, generation: str | None) -> None:
+def _snapshot(
+    ctx: RunContext,
+    stream: Stream,
+    result: StreamResult,
+    db: Any,
+    generation: str | None,
+    read: CollectionRead | None,
+) -> None:
+    """The collection's documents, and the change stream's resume token taken BEFORE the scan (what
+    changes during the scan is replayed from it by the next run). The read starts first (unless
+    it already has: ``--full-refresh``), so the server's scan overlaps the warehouse's setup."""
+    if read is None:
+        read = CollectionRead(db.get_collection(stream.source, codec_options=RAW), {}, resume_token=True)
     result.refreshed = True
     drop_state(ctx, stream)
     ctx.conn.execute(b"truncate " + table_ident(stream).as_bytes(ctx.conn))
     keys = drop_keys(ctx.conn, stream)  # built once after the COPY (FREEZE: emptied in this run)
-    coll = db.get_collection(stream.source, codec_options=RAW)
-    with coll.watch(full_document="updateLookup") as changes:
-        token = changes.resume_token  # before the scan: what changes during it is replayed later
-    rejects, _ = _copy_documents(ctx, stream, coll, {}, result, freeze=True)
+    try:
+        token = read.resume_token()
+        rejects, _ = _copy_documents(ctx, stream, read, result, freeze=True)
+    finally:
+        read.close()
     restore_keys(ctx.conn, keys)
     result.rows_rejected = write_rejects(ctx, stream.name, rejects)
     result.rows_read = result.rows_written + result.rows_rejected
