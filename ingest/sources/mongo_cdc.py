@@ -34,7 +34,14 @@ from ingest.sources.mongo import (
     fast_checks,
     json_encoder,
 )
-from ingest.sources.mongo_read import RAW, CollectionRead, mongo_client, source_generation
+from ingest.sources.mongo_read import (
+    RAW,
+    CollectionRead,
+    SnapshotStart,
+    mongo_client,
+    resume_token,
+    source_generation,
+)
 from ingest.state import drop_state, read_state, write_state
 from ingest.warehouse import drop_keys, ident, restore_keys, table_ident
 
@@ -75,10 +82,11 @@ def _run(
 ) -> None:
     settings = ctx.settings
     db = client[settings.mongo_database]
-    if stream.source not in db.list_collection_names():
+    # an early read took these before its scan (the same order as a snapshot here)
+    start: SnapshotStart | None = read.before() if read is not None else None
+    if not (start.found if start else stream.source in db.list_collection_names()):
         raise SourceError(f"{where}: collection not found")
-    # an early read took it before its token and scan, as this does before the snapshot's
-    generation = read.generation() if read is not None else source_generation(db)
+    generation = start.generation if start else source_generation(db)
     state = None if ctx.full_refresh else read_state(ctx, stream)
     result.mark_before = state.mark if state else None
     if state is not None and state.mark is not None and not state.mark.startswith("{"):
@@ -113,13 +121,16 @@ def _snapshot(
     changes during the scan is replayed from it by the next run). The read starts first (unless
     it already has: ``--full-refresh``), so the server's scan overlaps the warehouse's setup."""
     if read is None:
-        read = CollectionRead(db.get_collection(stream.source, codec_options=RAW), {}, resume_token=True)
+        coll = db.get_collection(stream.source, codec_options=RAW)
+        token = resume_token(coll)  # before the scan: what changes during it is replayed later
+        read = CollectionRead(coll, {})
+    else:
+        token = read.before().token
     result.refreshed = True
     drop_state(ctx, stream)
     ctx.conn.execute(b"truncate " + table_ident(stream).as_bytes(ctx.conn))
     keys = drop_keys(ctx.conn, stream)  # built once after the COPY (FREEZE: emptied in this run)
     try:
-        token = read.resume_token()
         rejects, _ = _copy_documents(ctx, stream, read, result, freeze=True)
     finally:
         read.close()

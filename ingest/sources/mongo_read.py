@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from bson.codec_options import CodecOptions
@@ -42,47 +44,54 @@ def source_generation(db: Any) -> str | None:
     return str(docs[0]["load_id"]) if docs else None
 
 
+def resume_token(coll: Any) -> Any:
+    """The resume token of the collection's change stream now."""
+    with coll.watch(full_document="updateLookup") as changes:
+        return changes.resume_token
+
+
+@dataclass(frozen=True)
+class SnapshotStart:
+    """What a change-capture snapshot takes before its scan."""
+
+    found: bool  # the collection exists
+    generation: str | None  # the catalog's generation (:func:`source_generation`)
+    token: Any  # the change stream's resume token: what changes during the scan is replayed from it
+
+
+def snapshot_start(coll: Any) -> SnapshotStart:
+    db = coll.database
+    return SnapshotStart(coll.name in db.list_collection_names(), source_generation(db), resume_token(coll))
+
+
 class CollectionRead:
     """The documents ``query`` finds in ``coll``, read by a thread as the server's raw batches (the
-    BSON documents back to back). Before the scan, the thread takes what a snapshot needs from
-    before it: with ``generation``, the catalog's generation (:func:`source_generation`); with
-    ``resume_token``, the resume token of the collection's change stream (what changes during the
-    scan is replayed from it). ``close`` stops the thread (and closes ``client``, a read's own)."""
+    BSON documents back to back). ``before``: what the thread takes first (it talks to the server
+    before the scan: SecantusDB answers other requests slowly while it scans), given by
+    :meth:`before`. ``close`` stops the thread (and closes ``client``, a read's own)."""
 
     def __init__(
-        self,
-        coll: Any,
-        query: dict[str, Any],
-        *,
-        generation: bool = False,
-        resume_token: bool = False,
-        client: Any = None,
+        self, coll: Any, query: dict[str, Any], *, before: Callable[[], Any] | None = None, client: Any = None
     ) -> None:
         self.client = client
-        self._generation: str | None = None
-        self._token: Any = None
+        self._before_value: Any = None
         self._error: BaseException | None = None
-        self._before = threading.Event()  # the generation and the token are taken (or failed)
+        self._before_taken = threading.Event()
         self._out: queue.Queue[Any] = queue.Queue(maxsize=QUEUED)
         self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._read, args=(coll, query, generation, resume_token), daemon=True
-        )
+        self._thread = threading.Thread(target=self._read, args=(coll, query, before), daemon=True)
         self._thread.start()
 
-    def _read(self, coll: Any, query: dict[str, Any], generation: bool, resume_token: bool) -> None:
+    def _read(self, coll: Any, query: dict[str, Any], before: Callable[[], Any] | None) -> None:
         try:
-            if generation:
-                self._generation = source_generation(coll.database)
-            if resume_token:
-                with coll.watch(full_document="updateLookup") as changes:
-                    self._token = changes.resume_token
+            if before is not None:
+                self._before_value = before()
         except BaseException as exc:  # handed to the caller
             self._error = exc
-            self._before.set()
+            self._before_taken.set()
             self._out.put(exc)
             return
-        self._before.set()
+        self._before_taken.set()
         try:
             for batch in coll.find_raw_batches(query, batch_size=BATCH):
                 if self._stop.is_set():
@@ -92,21 +101,12 @@ class CollectionRead:
         except BaseException as exc:  # handed to the caller
             self._out.put(exc)
 
-    def _taken(self) -> None:
-        """Wait for what the read takes before its scan; raise what prevented it."""
-        self._before.wait()
+    def before(self) -> Any:
+        """What the thread took before the scan (waits for it; raises what prevented it)."""
+        self._before_taken.wait()
         if self._error is not None:
             raise self._error
-
-    def generation(self) -> str | None:
-        """The catalog's generation, taken before the scan."""
-        self._taken()
-        return self._generation
-
-    def resume_token(self) -> Any:
-        """The change stream's resume token, taken before the scan."""
-        self._taken()
-        return self._token
+        return self._before_value
 
     def batches(self) -> Iterator[bytes]:
         """The server's batches in order; raises what stopped the read."""
@@ -134,8 +134,7 @@ def start_snapshot_reads(
     settings: Settings, names: list[str], full_refresh: bool
 ) -> dict[str, CollectionRead]:
     """For ``softcart ingest --full-refresh``: the reads of the selected MongoDB change-capture
-    streams (the catalog's generation, the resume token, then the scan), started now, each with its
-    own client. The run hands
+    streams (:func:`snapshot_start`, then the scan), started now, each with its own client. The run hands
     each to its stream (``RunContext.reads``) and closes whatever is left (ingest/runner.py).
     Nothing for other runs, or when the selection is not valid (the run says why)."""
     if not full_refresh:
@@ -149,5 +148,5 @@ def start_snapshot_reads(
         if stream.kind == "mongo" and stream.cdc:
             client = mongo_client(settings)
             coll = client[settings.mongo_database].get_collection(stream.source, codec_options=RAW)
-            reads[stream.name] = CollectionRead(coll, {}, generation=True, resume_token=True, client=client)
+            reads[stream.name] = CollectionRead(coll, {}, before=partial(snapshot_start, coll), client=client)
     return reads

@@ -301,7 +301,7 @@ def test_a_full_refresh_started_before_the_run_loses_no_change(isolated: Setting
     coll = mongo_collection(isolated)
     coll.insert_many([{"type": "laptop", "model": f"l{i}", "product_id": i} for i in range(20)])
     reads = start_snapshot_reads(isolated, [CATALOG], True)
-    assert list(reads) == [CATALOG] and reads[CATALOG].resume_token() is not None
+    assert list(reads) == [CATALOG] and reads[CATALOG].before().token is not None
     # after the token (the scan may or may not have read these yet)
     coll.update_one({"product_id": 1}, {"$set": {"model": "renamed"}})
     coll.delete_one({"product_id": 2})
@@ -326,7 +326,7 @@ def test_reads_the_run_does_not_take_are_stopped(isolated: Settings) -> None:
     mongo_collection(isolated).insert_many([{"n": i} for i in range(BATCH * (QUEUED + 2))])
     reads = start_snapshot_reads(isolated, [CATALOG], True)
     read = reads[CATALOG]
-    read.resume_token()
+    read.before()
     [sales] = select_streams(load_streams(isolated), [SALES])
     assert run_ingest(isolated, [sales], True, reads=reads).ok
     read._thread.join(timeout=10)
