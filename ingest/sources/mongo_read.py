@@ -2,8 +2,9 @@
 a queue from the moment the read starts, while the caller goes on with its own work.
 
 Imports neither pymongo (until a read starts: ``prepare_pymongo`` first) nor psycopg, so that
-``softcart ingest --full-refresh`` can start the snapshot reads of its MongoDB change-capture streams
-before it imports the rest of the run and sets up the warehouse (:func:`start_snapshot_reads`):
+``softcart ingest --full-refresh`` can start the snapshot read of a MongoDB change-capture stream
+(the run's first) before it imports the rest of the run and sets up the warehouse
+(:func:`start_snapshot_reads`):
 SecantusDB answers a scan's first batch only once it has read the whole collection (0.26-0.3 s at
 30,000 documents), and that wait now overlaps the run's start instead of following it.
 """
@@ -133,20 +134,21 @@ class CollectionRead:
 def start_snapshot_reads(
     settings: Settings, names: list[str], full_refresh: bool
 ) -> dict[str, CollectionRead]:
-    """For ``softcart ingest --full-refresh``: the reads of the selected MongoDB change-capture
-    streams (:func:`snapshot_start`, then the scan), started now, each with its own client. The run hands
-    each to its stream (``RunContext.reads``) and closes whatever is left (ingest/runner.py).
-    Nothing for other runs, or when the selection is not valid (the run says why)."""
+    """For ``softcart ingest --full-refresh`` whose first stream is a MongoDB change-capture
+    stream: its read (:func:`snapshot_start`, then the scan), started now with its own client. The
+    run hands it to its stream (``RunContext.reads``) and closes it if the stream does not take it
+    (ingest/runner.py). Nothing for other runs: behind another stream the read would gain nothing
+    and keep a cursor open on the server while that stream runs; nothing either when the selection
+    is not valid (the run says why)."""
     if not full_refresh:
         return {}
     try:
         streams = select_streams(load_streams(settings), names)
     except ConfigError:
         return {}
-    reads: dict[str, CollectionRead] = {}
-    for stream in streams:
-        if stream.kind == "mongo" and stream.cdc:
-            client = mongo_client(settings)
-            coll = client[settings.mongo_database].get_collection(stream.source, codec_options=RAW)
-            reads[stream.name] = CollectionRead(coll, {}, before=partial(snapshot_start, coll), client=client)
-    return reads
+    if not streams or streams[0].kind != "mongo" or not streams[0].cdc:
+        return {}
+    stream = streams[0]
+    client = mongo_client(settings)
+    coll = client[settings.mongo_database].get_collection(stream.source, codec_options=RAW)
+    return {stream.name: CollectionRead(coll, {}, before=partial(snapshot_start, coll), client=client)}

@@ -298,6 +298,10 @@ def test_a_full_refresh_started_before_the_run_loses_no_change(isolated: Setting
     from ingest.sources.mongo_read import start_snapshot_reads
     from tests.ingest.ingest_helpers import mongo_collection
 
+    # only a full refresh, and only when the catalog runs first (all streams: MySQL's first)
+    assert start_snapshot_reads(isolated, [CATALOG], False) == {}
+    assert start_snapshot_reads(isolated, [], True) == {}
+    assert start_snapshot_reads(isolated, [SALES, CATALOG], True) == {}
     coll = mongo_collection(isolated)
     coll.insert_many([{"type": "laptop", "model": f"l{i}", "product_id": i} for i in range(20)])
     reads = start_snapshot_reads(isolated, [CATALOG], True)
