@@ -126,14 +126,14 @@ def _snapshot(
         read = CollectionRead(coll, {})
     else:
         token = read.before().token
-    result.refreshed = True
-    drop_state(ctx, stream)
-    ctx.conn.execute(b"truncate " + table_ident(stream).as_bytes(ctx.conn))
-    keys = drop_keys(ctx.conn, stream)  # built once after the COPY (FREEZE: emptied in this run)
     try:
+        result.refreshed = True
+        drop_state(ctx, stream)
+        ctx.conn.execute(b"truncate " + table_ident(stream).as_bytes(ctx.conn))
+        keys = drop_keys(ctx.conn, stream)  # built once after the COPY (FREEZE: emptied in this run)
         rejects, _ = _copy_documents(ctx, stream, read, result, freeze=True)
     finally:
-        read.close()
+        read.close()  # stops its thread also when the run fails before the end of the read
     restore_keys(ctx.conn, keys)
     result.rows_rejected = write_rejects(ctx, stream.name, rejects)
     result.rows_read = result.rows_written + result.rows_rejected
