@@ -19,6 +19,8 @@ from softcart.core.settings import Settings
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from ingest.sources.mongo_read import CollectionRead
+
 
 def _fmt(n: int) -> str:
     return f"{n:,}"
@@ -99,14 +101,19 @@ def _selected(console: Console, settings: Settings, streams: list[str]) -> list[
         return None
 
 
-def main(settings: Settings, streams: list[str], full_refresh: bool) -> int:
-    """Land the streams (all when ``streams`` is empty). 0 on success, 1 on failure, 2 on bad input."""
+def main(
+    settings: Settings, streams: list[str], full_refresh: bool, reads: dict[str, CollectionRead] | None = None
+) -> int:
+    """Land the streams (all when ``streams`` is empty). 0 on success, 1 on failure, 2 on bad input.
+    ``reads``: source reads already started for the run (softcart/cli.py: ``start_snapshot_reads``)."""
     console = _console()
     selected = _selected(console, settings, streams)
     if selected is None:
+        for read in (reads or {}).values():
+            read.close()
         return 2
     with _progress(console) as factory:
-        outcome = run_ingest(settings, selected, full_refresh, progress=factory)
+        outcome = run_ingest(settings, selected, full_refresh, progress=factory, reads=reads)
     if outcome.abandoned:
         console.print(
             f"[yellow]{outcome.abandoned} earlier run(s) had died without an outcome: marked abandoned[/]"

@@ -47,3 +47,6 @@ class RunContext:
     progress: Callable[[int | None, int], None] = lambda total, advance: None
     streams: list[Stream] = field(default_factory=list)  # every stream of the run
     shared: dict[str, Any] = field(default_factory=dict)  # what the run's streams of one engine share
+    # source reads started before the run, by stream (ingest/sources/mongo_read.py): a stream takes
+    # its own; the runner closes what is left
+    reads: dict[str, Any] = field(default_factory=dict)

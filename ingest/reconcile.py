@@ -182,7 +182,8 @@ def reconcile_mysql(pg: psycopg.Connection[Any], settings: Settings, stream: Str
 def reconcile_mongo(pg: psycopg.Connection[Any], settings: Settings, stream: Stream) -> Reconciled:
     from pymongo import MongoClient
 
-    from ingest.sources.mongo import DECODE, RAW, check_document, checks_of
+    from ingest.sources.mongo import DECODE, check_document, checks_of
+    from ingest.sources.mongo_read import RAW
 
     out = Reconciled(stream.name)
     mark, _, known = _state(pg, stream)

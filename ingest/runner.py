@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from ingest.config import Stream
 from ingest.context import RunContext, StreamResult
@@ -17,6 +18,9 @@ from ingest.state import prefetch_states
 from ingest.warehouse import ensure_raw_tables, pg_connect
 from softcart.core.connections import prepare_pymongo, prepare_pymysql
 from softcart.core.settings import Settings
+
+if TYPE_CHECKING:
+    from ingest.sources.mongo_read import CollectionRead
 
 
 def engine(settings: Settings, kind: str) -> Callable[[RunContext, Stream, StreamResult], None]:
@@ -61,10 +65,28 @@ def run_ingest(
     streams: list[Stream],
     full_refresh: bool,
     progress: ProgressFactory | None = None,
+    reads: dict[str, CollectionRead] | None = None,
 ) -> RunOutcome:
     """Run the streams in one transaction on one PostgreSQL connection: first (autocommit) the lock
     and the run's ``running`` row in one statement, then the transaction: the streams' states and
-    tables looked at once for all of them, each stream, the run's outcome, the commit."""
+    tables looked at once for all of them, each stream, the run's outcome, the commit. ``reads``:
+    source reads started before the run (ingest/sources/mongo_read.py), each taken by its stream;
+    whatever is left is closed at the end."""
+    reads = reads if reads is not None else {}
+    try:
+        return _run_ingest(settings, streams, full_refresh, progress, reads)
+    finally:
+        for read in reads.values():
+            read.close()
+
+
+def _run_ingest(
+    settings: Settings,
+    streams: list[Stream],
+    full_refresh: bool,
+    progress: ProgressFactory | None,
+    reads: dict[str, CollectionRead],
+) -> RunOutcome:
     try:
         conn = pg_connect(settings, autocommit=True)
     except Exception as exc:
@@ -77,7 +99,7 @@ def run_ingest(
         outcome = RunOutcome(run_id, abandoned=abandoned)
         conn.autocommit = False
         try:
-            ctx = RunContext(settings, conn, run_id, full_refresh, streams=streams)
+            ctx = RunContext(settings, conn, run_id, full_refresh, streams=streams, reads=reads)
             prefetch_states(ctx, streams)
             ensure_raw_tables(conn, streams)
             for stream in streams:

@@ -247,9 +247,15 @@ def ingest(stream: tuple[str, ...], full_refresh: bool, follow: bool) -> None:
         from ingest.cli import follow_main
 
         raise SystemExit(follow_main(load_settings(), streams=list(stream)))
+    settings = load_settings()
     with _start_up():
+        # a --full-refresh starts its MongoDB snapshot reads first: the server's scan then overlaps
+        # the imports below and the run's setup (ingest/sources/mongo_read.py)
+        from ingest.sources.mongo_read import start_snapshot_reads
+
+        reads = start_snapshot_reads(settings, list(stream), full_refresh)
         from ingest.cli import main
-    code = main(load_settings(), streams=list(stream), full_refresh=full_refresh)
+    code = main(settings, streams=list(stream), full_refresh=full_refresh, reads=reads)
     gc.freeze()  # the process ends now: its exit need not look for cycles among every module's objects
     _no_wait_for_pymongo_threads()
     raise SystemExit(code)

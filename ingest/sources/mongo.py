@@ -1,7 +1,7 @@
 """MongoDB streams: documents after the ``_id`` mark, kept whole as JSONB beside the declared fields.
 
-A reader thread pulls raw BSON batches from the server while the main thread checks, encodes and
-COPYs them, so the server's scan and PostgreSQL's write overlap. Keys only some documents have,
+A reader thread pulls raw BSON batches from the server (ingest/sources/mongo_read.py) while the main
+thread checks, encodes and COPYs them, so the server's scan and PostgreSQL's write overlap. Keys only some documents have,
 keys with spaces and keys that appear later are all fine: the document column holds them as they
 are. A document that cannot be landed (too large, a declared field of the wrong type, NaN, NUL) is
 rejected with its reason.
@@ -12,20 +12,16 @@ from __future__ import annotations
 import base64
 import json
 import math
-import queue
-import threading
-from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
 import bson
+import orjson
 from bson.codec_options import CodecOptions
 from bson.decimal128 import Decimal128
 from bson.objectid import ObjectId
-from bson.raw_bson import RawBSONDocument
 from psycopg import sql
-from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
 from ingest.config import Stream
@@ -33,11 +29,11 @@ from ingest.context import RunContext, StreamResult
 from ingest.crash import crash_point
 from ingest.errors import SourceError
 from ingest.rejects import Reject, write_rejects
+from ingest.sources.mongo_read import RAW, CollectionRead, mongo_client, source_generation
 from ingest.state import drop_state, read_state, replaced_reason, write_state
 from ingest.warehouse import ident, table_ident
 
 DECODE: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)
-RAW: CodecOptions[RawBSONDocument] = CodecOptions(document_class=RawBSONDocument, tz_aware=True)
 SPECIAL = ("_id", "document")
 INT64 = 2**63
 
@@ -106,36 +102,6 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def mongo_client(ctx: RunContext) -> MongoClient[RawBSONDocument]:
-    return MongoClient(ctx.settings.mongo.raw, serverSelectionTimeoutMS=5000, connectTimeoutMS=5000)
-
-
-def _batches(cursor: Any, size: int, out: queue.Queue[Any]) -> None:
-    """Reader thread: raw documents in lists of ``size``; then None (or the exception)."""
-    try:
-        batch: list[RawBSONDocument] = []
-        for doc in cursor:
-            batch.append(doc)
-            if len(batch) >= size:
-                out.put(batch)
-                batch = []
-        if batch:
-            out.put(batch)
-        out.put(None)
-    except BaseException as exc:  # handed to the main thread
-        out.put(exc)
-
-
-def _consume(out: queue.Queue[Any]) -> Iterator[list[RawBSONDocument]]:
-    while True:
-        item = out.get()
-        if item is None:
-            return
-        if isinstance(item, BaseException):
-            raise item
-        yield item
-
-
 def run_mongo_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> None:
     """Documents with ``_id`` above the mark, in the server's natural order (no sort: SecantusDB and
     MongoDB without a covering plan pay for one); the new mark is the largest ``_id`` read, and it
@@ -147,8 +113,9 @@ def run_mongo_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> N
         run_mongo_cdc_stream(ctx, stream, result)
         return
     settings = ctx.settings
-    client = mongo_client(ctx)
+    client = mongo_client(settings)
     where = f"MongoDB {settings.mongo.redacted} {settings.mongo_database}.{stream.source}"
+    read: CollectionRead | None = None
     try:
         try:
             db = client[settings.mongo_database]
@@ -167,8 +134,8 @@ def run_mongo_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> N
             if fresh:
                 drop_state(ctx, stream)
                 ctx.conn.execute(b"truncate " + table_ident(stream).as_bytes(ctx.conn))
-            cursor = coll.find({"_id": {"$gt": mark}} if mark is not None else {}, batch_size=5000)
-            rejects, top = _copy_documents(ctx, stream, cursor, result)
+            read = CollectionRead(coll, {"_id": {"$gt": mark}} if mark is not None else {})
+            rejects, top = _copy_documents(ctx, stream, read, result)
         except PyMongoError as exc:
             raise SourceError(f"{where}: {exc}") from None
         result.rows_rejected = write_rejects(ctx, stream.name, rejects)
@@ -179,14 +146,9 @@ def run_mongo_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> N
         if result.rows_read or fresh:
             write_state(ctx, stream, result.mark_after, None, generation)
     finally:
+        if read is not None:
+            read.close()
         client.close()
-
-
-def source_generation(db: Any) -> str | None:
-    """The id of the newest load that replaced the catalog (softcart/load/records.py: the
-    ``softcart_loads`` collection), ``None`` when softcart never replaced it."""
-    docs = list(db["softcart_loads"].find({"replaced": True}, {"load_id": 1}).sort("loaded_at", -1).limit(1))
-    return str(docs[0]["load_id"]) if docs else None
 
 
 def fast_checks(stream: Stream) -> list[tuple[str, str, tuple[type, ...], int | None]]:
@@ -204,9 +166,12 @@ def fast_checks(stream: Stream) -> list[tuple[str, str, tuple[type, ...], int | 
 
 
 def _copy_documents(
-    ctx: RunContext, stream: Stream, cursor: Any, result: StreamResult, freeze: bool = False
+    ctx: RunContext, stream: Stream, read: CollectionRead, result: StreamResult, freeze: bool = False
 ) -> tuple[list[Reject], ObjectId | None]:
-    """COPY the cursor's documents (``freeze``: into a table emptied in this transaction)."""
+    """COPY the documents of ``read`` (``freeze``: into a table emptied in this transaction).
+
+    A batch is decoded at once (``bson.decode_all``); a document gets its row from
+    :func:`quick_row`, or when that cannot tell, its row or its reject from :func:`document_row`."""
     extracted = [c.name for c in stream.columns if c.name not in SPECIAL]
     targets = sql.SQL(", ").join([ident(n) for n in (*SPECIAL, *extracted, "_softcart_run_id")])
     statement = sql.SQL("copy {} ({}) from stdin{}").format(
@@ -215,32 +180,82 @@ def _copy_documents(
     run_id = str(ctx.run_id)
     rejects: list[Reject] = []
     checks = fast_checks(stream)
+    quick = quick_checks(stream)
     encode = json_encoder()
+    max_bytes = stream.max_document_bytes
     top: ObjectId | None = None
-    out: queue.Queue[Any] = queue.Queue(maxsize=4)
-    reader = threading.Thread(target=_batches, args=(cursor, 2000, out), daemon=True)
-    reader.start()
     first = True
     with ctx.conn.cursor() as cur, cur.copy(statement) as cp:
-        for batch in _consume(out):
-            for raw in batch:
-                data = raw.raw
-                doc = bson.decode(data, codec_options=DECODE)
+        for data in read.batches():
+            docs = bson.decode_all(data, DECODE)
+            # every document of a batch no larger than the limit is within it
+            sizes = document_sizes(data) if len(data) > max_bytes else None
+            for i, doc in enumerate(docs):
                 oid = doc.get("_id")
                 if type(oid) is ObjectId and (top is None or oid > top):
                     top = oid
-                row, reject = document_row(stream, checks, encode, extracted, doc, len(data))
-                if reject is not None:
-                    rejects.append(reject)
-                    continue
+                size = sizes[i] if sizes is not None else 0
+                row = quick_row(quick, extracted, doc) if size <= max_bytes else None
+                if row is None:
+                    row, reject = document_row(stream, checks, encode, extracted, doc, size)
+                    if reject is not None:
+                        rejects.append(reject)
+                        continue
                 cp.write_row((*row, run_id))
                 result.rows_written += 1
-            ctx.progress(None, len(batch))
+            ctx.progress(None, len(docs))
             if first:
                 first = False
                 crash_point(ctx.settings, "extract")
-    reader.join()
     return rejects, top
+
+
+def document_sizes(data: bytes) -> list[int]:
+    """The sizes of the BSON documents laid back to back in ``data`` (each starts with its int32 size)."""
+    sizes: list[int] = []
+    at = 0
+    while at < len(data):
+        size = int.from_bytes(data[at : at + 4], "little")
+        sizes.append(size)
+        at += size
+    return sizes
+
+
+def quick_checks(stream: Stream) -> list[tuple[str, frozenset[type], int | None]]:
+    """(field, the Python types that pass at once, integer limit): the common case of
+    :func:`fast_checks` in a few operations; anything else takes the exact path."""
+    none = type(None)
+    out: list[tuple[str, frozenset[type], int | None]] = []
+    for field, expected, _, limit in fast_checks(stream):
+        if expected == "text":
+            out.append((field, frozenset({str, none}), None))
+        elif limit is not None:
+            out.append((field, frozenset({int, none}), limit))
+        else:
+            out.append((field, frozenset({int, float, none}), None))
+    return out
+
+
+def quick_row(
+    quick: list[tuple[str, frozenset[type], int | None]], extracted: list[str], doc: dict[str, Any]
+) -> tuple[Any, ...] | None:
+    """The row of a plain document, what :func:`document_row` gives it (the JSON by orjson, which
+    writes the same values: JSONB reads both the same), or None: the document needs the exact path
+    (a check that does not pass at once, a null, which is also how orjson writes NaN and infinite
+    numbers, a NUL, anything orjson does not take)."""
+    for field, types, limit in quick:
+        v = doc.get(field)
+        if type(v) not in types:
+            return None
+        if limit is not None and v is not None and not -limit <= v < limit:
+            return None
+    try:
+        data = orjson.dumps(doc, default=json_default, option=orjson.OPT_PASSTHROUGH_DATETIME)
+    except orjson.JSONEncodeError:
+        return None
+    if b"null" in data or b"\\u0000" in data:
+        return None
+    return (str(doc.get("_id")), data.decode(), *[_scalar(doc.get(n)) for n in extracted])
 
 
 def json_encoder() -> Any:

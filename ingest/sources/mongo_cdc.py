@@ -28,13 +28,18 @@ from ingest.errors import SourceError
 from ingest.rejects import Reject, write_rejects
 from ingest.sources.mongo import (
     DECODE,
-    RAW,
     SPECIAL,
     _copy_documents,
     document_row,
     fast_checks,
     json_encoder,
+)
+from ingest.sources.mongo_read import (
+    RAW,
+    CollectionRead,
+    SnapshotStart,
     mongo_client,
+    resume_token,
     source_generation,
 )
 from ingest.state import drop_state, read_state, write_state
@@ -51,23 +56,37 @@ def resnapshot_command(stream: Stream) -> str:
 
 
 def run_mongo_cdc_stream(ctx: RunContext, stream: Stream, result: StreamResult) -> None:
+    """The stream's run; a ``--full-refresh`` finds its snapshot's read already started
+    (``ctx.reads``: ingest/sources/mongo_read.py, ``start_snapshot_reads``) and uses its client."""
     settings = ctx.settings
-    client = mongo_client(ctx)
+    read: CollectionRead | None = ctx.reads.pop(stream.name, None)
+    client = read.client if read is not None else mongo_client(settings)
     where = f"MongoDB {settings.mongo.redacted} {settings.mongo_database}.{stream.source}"
     try:
-        _run(ctx, stream, result, client, where)
+        _run(ctx, stream, result, client, where, read)
     except PyMongoError as exc:
         raise SourceError(f"{where}: {exc}") from None
     finally:
+        if read is not None:
+            read.close()
         client.close()
 
 
-def _run(ctx: RunContext, stream: Stream, result: StreamResult, client: Any, where: str) -> None:
+def _run(
+    ctx: RunContext,
+    stream: Stream,
+    result: StreamResult,
+    client: Any,
+    where: str,
+    read: CollectionRead | None,
+) -> None:
     settings = ctx.settings
     db = client[settings.mongo_database]
-    if stream.source not in db.list_collection_names():
+    # an early read took these before its scan (the same order as a snapshot here)
+    start: SnapshotStart | None = read.before() if read is not None else None
+    if not (start.found if start else stream.source in db.list_collection_names()):
         raise SourceError(f"{where}: collection not found")
-    generation = source_generation(db)
+    generation = start.generation if start else source_generation(db)
     state = None if ctx.full_refresh else read_state(ctx, stream)
     result.mark_before = state.mark if state else None
     if state is not None and state.mark is not None and not state.mark.startswith("{"):
@@ -78,7 +97,7 @@ def _run(ctx: RunContext, stream: Stream, result: StreamResult, client: Any, whe
         state = None
     try:
         if state is None or state.mark is None:
-            _snapshot(ctx, stream, result, db, generation)
+            _snapshot(ctx, stream, result, db, generation, read)
         else:
             _changes(ctx, stream, result, db, state.mark, generation)
     except OperationFailure as exc:
@@ -90,15 +109,31 @@ def _run(ctx: RunContext, stream: Stream, result: StreamResult, client: Any, whe
         raise SourceError(f"{where}: {exc}") from None
 
 
-def _snapshot(ctx: RunContext, stream: Stream, result: StreamResult, db: Any, generation: str | None) -> None:
-    result.refreshed = True
-    drop_state(ctx, stream)
-    ctx.conn.execute(b"truncate " + table_ident(stream).as_bytes(ctx.conn))
-    keys = drop_keys(ctx.conn, stream)  # built once after the COPY (FREEZE: emptied in this run)
-    coll = db.get_collection(stream.source, codec_options=RAW)
-    with coll.watch(full_document="updateLookup") as changes:
-        token = changes.resume_token  # before the scan: what changes during it is replayed later
-    rejects, _ = _copy_documents(ctx, stream, coll.find({}, batch_size=5000), result, freeze=True)
+def _snapshot(
+    ctx: RunContext,
+    stream: Stream,
+    result: StreamResult,
+    db: Any,
+    generation: str | None,
+    read: CollectionRead | None,
+) -> None:
+    """The collection's documents, and the change stream's resume token taken BEFORE the scan (what
+    changes during the scan is replayed from it by the next run). The read starts first (unless
+    it already has: ``--full-refresh``), so the server's scan overlaps the warehouse's setup."""
+    if read is None:
+        coll = db.get_collection(stream.source, codec_options=RAW)
+        token = resume_token(coll)  # before the scan: what changes during it is replayed later
+        read = CollectionRead(coll, {})
+    else:
+        token = read.before().token
+    try:
+        result.refreshed = True
+        drop_state(ctx, stream)
+        ctx.conn.execute(b"truncate " + table_ident(stream).as_bytes(ctx.conn))
+        keys = drop_keys(ctx.conn, stream)  # built once after the COPY (FREEZE: emptied in this run)
+        rejects, _ = _copy_documents(ctx, stream, read, result, freeze=True)
+    finally:
+        read.close()  # stops its thread also when the run fails before the end of the read
     restore_keys(ctx.conn, keys)
     result.rows_rejected = write_rejects(ctx, stream.name, rejects)
     result.rows_read = result.rows_written + result.rows_rejected

@@ -288,3 +288,50 @@ def test_one_binlog_reader_for_the_streams_of_a_run(isolated: Settings) -> None:
     assert last_stream_run(isolated, CUSTOMERS)["rows_written"] == 2
     assert current_sales(isolated) == source_sales(isolated)
     assert reconcile(isolated) == 0
+
+
+def test_a_full_refresh_started_before_the_run_loses_no_change(isolated: Settings) -> None:
+    """`softcart ingest --full-refresh` starts the catalog's read (generation, resume token, scan)
+    before the run's setup: what changes after the token is in the snapshot or replayed by the next
+    run, either way the change log's current state is the source's."""
+    from ingest.cli import main
+    from ingest.sources.mongo_read import start_snapshot_reads
+    from tests.ingest.ingest_helpers import mongo_collection
+
+    # only a full refresh, and only when the catalog runs first (all streams: MySQL's first)
+    assert start_snapshot_reads(isolated, [CATALOG], False) == {}
+    assert start_snapshot_reads(isolated, [], True) == {}
+    assert start_snapshot_reads(isolated, [SALES, CATALOG], True) == {}
+    coll = mongo_collection(isolated)
+    coll.insert_many([{"type": "laptop", "model": f"l{i}", "product_id": i} for i in range(20)])
+    reads = start_snapshot_reads(isolated, [CATALOG], True)
+    assert list(reads) == [CATALOG] and reads[CATALOG].before().token is not None
+    # after the token (the scan may or may not have read these yet)
+    coll.update_one({"product_id": 1}, {"$set": {"model": "renamed"}})
+    coll.delete_one({"product_id": 2})
+    coll.insert_one({"type": "television", "model": "tv", "product_id": 500})
+    assert main(isolated, [CATALOG], True, reads=reads) == 0
+    assert last_stream_run(isolated, CATALOG)["refreshed"]
+    assert ingest(isolated, CATALOG) == 0  # replays what changed after the token
+    [stream] = select_streams(load_streams(isolated), [CATALOG])
+    got = pg_all(isolated, f"select model from {current_state(stream).as_string(None)} order by model")
+    want = sorted(d["model"] for d in coll.find({}, {"model": 1}))
+    assert [r[0] for r in got] == want and "renamed" in want and "l2" not in want
+    assert reconcile(isolated) == 0
+
+
+def test_reads_the_run_does_not_take_are_stopped(isolated: Settings) -> None:
+    """A read started for a stream the run does not reach (here: not selected) is stopped with its
+    thread, though the server's batches fill its queue."""
+    from ingest.runner import run_ingest
+    from ingest.sources.mongo_read import BATCH, QUEUED, start_snapshot_reads
+    from tests.ingest.ingest_helpers import mongo_collection
+
+    mongo_collection(isolated).insert_many([{"n": i} for i in range(BATCH * (QUEUED + 2))])
+    reads = start_snapshot_reads(isolated, [CATALOG], True)
+    read = reads[CATALOG]
+    read.before()
+    [sales] = select_streams(load_streams(isolated), [SALES])
+    assert run_ingest(isolated, [sales], True, reads=reads).ok
+    read._thread.join(timeout=10)
+    assert not read._thread.is_alive()

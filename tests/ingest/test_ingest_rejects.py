@@ -119,6 +119,50 @@ def test_mongo_string_screen_size_and_oversized_document(isolated: Settings) -> 
     assert reconcile(isolated) == 0
 
 
+def test_mongo_nan_infinity_and_nul_are_rejects_and_nulls_land(isolated: Settings) -> None:
+    """The snapshot's reasons for NaN, infinite numbers and NUL, wherever they are in the document;
+    a document with nulls, dates and decimals lands with them (orjson writes NaN as null: such
+    documents take the exact path)."""
+    from datetime import UTC, datetime
+
+    from bson.decimal128 import Decimal128
+
+    coll = mongo_collection(isolated)
+    coll.insert_many(
+        [
+            {"type": "laptop", "model": "nan size", "screen size": float("nan")},
+            {"type": "laptop", "model": "inf inside", "spec": {"weights": [1.5, float("inf")]}},
+            {"type": "laptop", "model": "nul\x00model"},
+            {"type": "laptop", "model": "nul inside", "spec": {"note": "a\x00b"}},
+            {
+                "type": "laptop",
+                "model": "nulls",
+                "ram": None,
+                "spec": {"note": None, "price": Decimal128("9.90")},
+                "added": datetime(2021, 3, 4, 5, 6, 7, 8000, tzinfo=UTC),
+            },  # fmt: skip
+            {"type": "laptop", "model": "plain", "screen size": 13.3, "note": 'tab\there \\ "q"'},
+        ]
+    )
+    assert ingest(isolated, "mongo_catalog__electronics") == 0
+    run = last_stream_run(isolated, "mongo_catalog__electronics")
+    assert (run["rows_read"], run["rows_written"], run["rows_rejected"]) == (6, 2, 4)
+    reasons = sorted(r[1] for r in _rejects(isolated, "mongo_catalog__electronics"))
+    assert reasons == [
+        "document holds a NUL character",
+        "document holds a NUL character",
+        "document holds a NaN or infinite number",
+        "screen size: is not a finite number",
+    ]
+    landed = dict(
+        pg_all(isolated, "select model, document from raw.mongo_catalog__electronics order by model")
+    )
+    assert landed["nulls"]["ram"] is None and landed["nulls"]["spec"] == {"note": None, "price": "9.90"}
+    assert landed["nulls"]["added"] == "2021-03-04T05:06:07.008000+00:00"
+    assert landed["plain"]["note"] == 'tab\there \\ "q"' and landed["plain"]["screen size"] == 13.3
+    assert reconcile(isolated) == 0
+
+
 def test_a_nul_character_is_a_reject_never_a_failed_run(isolated: Settings) -> None:
     """PostgreSQL text and jsonb cannot hold NUL: the row becomes a counted reject whose payload keeps
     the value with the NUL escaped, and every other row and stream lands."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,6 +65,71 @@ def test_mongo_type_checks() -> None:
     assert type_error("number", True) is not None
     assert type_error("integer", 2**40) == f"{2**40} out of range for integer"
     assert type_error("text", 5) == "expected text, got int 5"
+
+
+def test_the_quick_path_lands_what_the_exact_path_lands() -> None:
+    """quick_row (orjson, types checked in a few operations) gives a document the row document_row
+    gives it, with the same JSON values, or hands it to document_row: never a different row, never a
+    row for a document the exact path rejects."""
+    import json
+    from datetime import UTC, datetime
+
+    import bson
+    from bson.code import Code
+    from bson.decimal128 import Decimal128
+    from bson.int64 import Int64
+    from bson.objectid import ObjectId
+
+    from ingest.sources.mongo import (
+        DECODE,
+        SPECIAL,
+        document_row,
+        fast_checks,
+        json_encoder,
+        quick_checks,
+        quick_row,
+    )
+
+    stream = select_streams(load_streams(load_settings({})), ["mongo_catalog__electronics"])[0]
+    extracted = [c.name for c in stream.columns if c.name not in SPECIAL]
+    checks, quick, encode = fast_checks(stream), quick_checks(stream), json_encoder()
+    base = {"_id": ObjectId(), "type": "laptop", "model": "m1", "screen size": 15.6, "product_id": 7}
+    variants: list[dict[str, Any]] = [
+        {},
+        {"ram": "16GB", "hard disk": "1TB", "spec": {"cpu": "x", "cores": [4, 8], "tags": []}},
+        {"screen size": 6, "product_id": Int64(2**40)},  # an integer out of range
+        {"screen size": float("nan")},
+        {"screen size": float("inf")},
+        {"spec": {"weight": float("nan")}},  # NaN outside the checked fields
+        {"spec": [1.5, float("-inf")]},
+        {"model": "a\x00b"},
+        {"note": None},  # a null: the exact path decides
+        {"note": 'a backslash \\, a "quote", a tab\t, a new line\n, é, 日本'},
+        {"note": "null in a text"},
+        {"product_id": True},
+        {"screen size": "6 inch"},
+        {"screen size": Decimal128("13.3")},
+        {"price": Decimal128("1234.50"), "at": datetime(2021, 3, 4, 5, 6, 7, 8000, tzinfo=UTC)},
+        {"at": datetime(2021, 3, 4, tzinfo=UTC), "blob": b"\x00\x01", "code": Code("f()")},
+        {"big": 2**62, "small": -(2**62), "tiny": 1e-300, "huge": 1e300, "neg": -0.0},
+        {"type": 5},
+        {"model": Code("a str subclass")},
+        {"_id": "a text id\twith a tab"},
+        {"_id": 42},
+    ]
+    quick_rows = 0
+    for variant in variants:
+        # through BSON, as the documents come: the types a decoded document has
+        doc = bson.decode(bson.encode({**base, **variant}), codec_options=DECODE)
+        exact, reject = document_row(stream, checks, encode, extracted, doc, 100)
+        row = quick_row(quick, extracted, doc)
+        if row is None:
+            continue
+        quick_rows += 1
+        assert reject is None, (variant, reject)
+        assert (row[0], *row[2:]) == (exact[0], *exact[2:]), variant
+        assert json.loads(row[1]) == json.loads(exact[1]), variant
+    assert quick_rows >= 8  # the plain ones did take the quick path
 
 
 def test_config_errors(tmp_path: Path) -> None:
