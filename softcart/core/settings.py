@@ -276,9 +276,8 @@ def default_class_archive_dir(data_dir: Path) -> Path:
     each test's, a benchmark's) maps the one archive instead of writing its own 150 MB; in the data
     dir when that environment is not writable (a system-wide install)."""
     prefix = Path(sys.prefix)
-    if os.access(prefix, os.W_OK):
-        return prefix / "var" / "softcart" / "spark-class-archive"
-    return data_dir / "spark-class-archive"
+    home = prefix / "var" / "softcart" if os.access(prefix, os.W_OK) else data_dir
+    return home / "spark-class-archive"
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:

@@ -21,7 +21,7 @@ re-reads only the changed files):
    templater handed the parsed manifest (it would otherwise parse the project again).
 
 The lint and the Db2 side run niced (``SIDE_NICENESS``): they are not on the critical path, the
-parse and the build are (paired runs at load 2-3: 7.5-10.8 s -> 6.8-8.6 s).
+parse and the build are.
 
 Events, one line each: ``built <unique id> <status>``. Checks go to ``build.json``, ``lint.json``
 and ``db2.json`` in the run's folder, each process's output to its log.
