@@ -1,7 +1,8 @@
 """``softcart ingest`` and ``softcart reconcile``: progress per stream, a summary table at the end.
 
-rich's progress bar is imported only on a terminal and its table only to print one: a no-op run
-pays for neither (issue 17: every import is start-up time of every run).
+On a terminal, rich shows them (a progress bar per stream, a table); elsewhere (logs, CI, Airflow,
+the pipeline) they are plain text and rich is not imported: its import and one table took a sixth
+of a no-op run's CPU (issue 17: every import is start-up time of every run).
 """
 
 from __future__ import annotations
@@ -10,16 +11,53 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-
 from ingest.config import ConfigError, Stream, load_streams, select_streams
 from ingest.runner import RunOutcome, run_ingest
+from softcart.core.plain_text import Part, is_terminal, plain, table
 from softcart.core.settings import Settings
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.table import Table
 
     from ingest.sources.mongo_read import CollectionRead
+
+SUMMARY_COLUMNS = (
+    ("stream", "left"), ("status", "left"), ("read", "right"), ("written", "right"), ("rejected", "right"),
+    ("mark before", "right"), ("mark after", "right"), ("s", "right"), ("rows/s", "right"), ("note", "left"),
+)  # fmt: skip
+
+
+class _Out:
+    """Where a command's lines go: rich's console on a terminal, plain lines on stdout elsewhere."""
+
+    def __init__(self) -> None:
+        self.terminal = is_terminal()
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        """rich's console (imported on first use): the terminal's width, or wide enough for a table."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console() if self.terminal else Console(width=200)
+        return self._console
+
+    def line(self, *parts: Part) -> None:
+        if self.terminal:
+            from rich.text import Text
+
+            self.console.print(Text.assemble(*parts))
+        else:
+            print(plain(parts), flush=True)
+
+    def summary(self, outcome: RunOutcome) -> None:
+        if self.terminal:
+            self.console.print(summary_table(outcome))
+        else:
+            title, rows = _summary(outcome)
+            print(table(plain(title), SUMMARY_COLUMNS, rows), flush=True)
 
 
 def _fmt(n: int) -> str:
@@ -33,9 +71,9 @@ def _mark(mark: str | None) -> str:
 
 
 @contextmanager
-def _progress(console: Console) -> Iterator[Callable[[Stream], Callable[[int | None, int], None]] | None]:
+def _progress(out: _Out) -> Iterator[Callable[[Stream], Callable[[int | None, int], None]] | None]:
     """A progress bar per stream on a terminal; None elsewhere (logs, CI, the pipeline)."""
-    if not console.is_terminal:
+    if not out.terminal:
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -46,7 +84,7 @@ def _progress(console: Console) -> Iterator[Callable[[Stream], Callable[[int | N
         MofNCompleteColumn(),
         TextColumn("rows"),
         TimeElapsedColumn(),
-        console=console,
+        console=out.console,
         transient=False,
     ) as progress:
 
@@ -64,40 +102,42 @@ def _progress(console: Console) -> Iterator[Callable[[Stream], Callable[[int | N
         yield factory
 
 
-def summary_table(outcome: RunOutcome) -> Table:
-    from rich.table import Table
-
-    title = f"ingest run {outcome.run_id}: " + (
-        "[green]succeeded[/green]" if outcome.ok else "[red]failed[/red]"
-    )
-    table = Table(title=title)
-    for col, justify in (
-        ("stream", "left"), ("status", "left"), ("read", "right"), ("written", "right"),
-        ("rejected", "right"), ("mark before", "right"), ("mark after", "right"), ("s", "right"),
-        ("rows/s", "right"), ("note", "left"),
-    ):  # fmt: skip
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+def _summary(outcome: RunOutcome) -> tuple[list[Part], list[list[str]]]:
+    """The summary's title and rows: one definition for the terminal's table and the plain one."""
+    title: list[Part] = [
+        f"ingest run {outcome.run_id}: ",
+        ("succeeded", "green") if outcome.ok else ("failed", "red"),
+    ]
+    rows = []
     for r in outcome.results:
         rate = f"{r.rows_written / r.seconds:,.0f}" if r.seconds > 0 and r.rows_written else ""
-        table.add_row(
+        rows.append([
             r.stream, r.status, _fmt(r.rows_read), _fmt(r.rows_written), _fmt(r.rows_rejected),
             _mark(r.mark_before), _mark(r.mark_after), f"{r.seconds:.2f}", rate, "; ".join(r.notes),
-        )  # fmt: skip
-    return table
+        ])  # fmt: skip
+    return title, rows
 
 
-def _console() -> Console:
-    """The terminal's width on a terminal; wide enough for the summary in logs and CI output."""
-    console = Console()
-    return console if console.is_terminal else Console(width=200)
+def summary_table(outcome: RunOutcome) -> Table:
+    """The summary as rich's table (the terminal's, and ``softcart run``'s report)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    title, rows = _summary(outcome)
+    result = Table(title=Text.assemble(*title))
+    for col, justify in SUMMARY_COLUMNS:
+        result.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for row in rows:
+        result.add_row(*row)
+    return result
 
 
-def _selected(console: Console, settings: Settings, streams: list[str]) -> list[Stream] | None:
+def _selected(out: _Out, settings: Settings, streams: list[str]) -> list[Stream] | None:
     """The streams asked for, or None after printing why they cannot be (exit 2)."""
     try:
         return select_streams(load_streams(settings), streams)
     except ConfigError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        out.line(("error:", "red"), f" {exc}")
         return None
 
 
@@ -106,27 +146,27 @@ def main(
 ) -> int:
     """Land the streams (all when ``streams`` is empty). 0 on success, 1 on failure, 2 on bad input.
     ``reads``: source reads already started for the run (softcart/cli.py: ``start_snapshot_reads``)."""
-    console = _console()
-    selected = _selected(console, settings, streams)
+    out = _Out()
+    selected = _selected(out, settings, streams)
     if selected is None:
         for read in (reads or {}).values():
             read.close()
         return 2
-    with _progress(console) as factory:
+    with _progress(out) as factory:
         outcome = run_ingest(settings, selected, full_refresh, progress=factory, reads=reads)
     if outcome.abandoned:
-        console.print(
-            f"[yellow]{outcome.abandoned} earlier run(s) had died without an outcome: marked abandoned[/]"
+        out.line(
+            (f"{outcome.abandoned} earlier run(s) had died without an outcome: marked abandoned", "yellow")
         )
     if outcome.results:
-        console.print(summary_table(outcome))
+        out.summary(outcome)
     if not outcome.ok:
-        console.print(f"[red]error:[/red] {outcome.error}")
-        console.print("[red]nothing of this run was published[/red] (the marks are unchanged)")
+        out.line(("error:", "red"), f" {outcome.error}")
+        out.line(("nothing of this run was published", "red"), " (the marks are unchanged)")
         return 1
     total = sum(r.rows_written for r in outcome.results)
     rejected = sum(r.rows_rejected for r in outcome.results)
-    console.print(
+    out.line(
         f"moved {total:,} rows, rejected {rejected:,} (softcart_meta.ingest_rejects, run {outcome.run_id})"
     )
     return 0
@@ -136,25 +176,23 @@ def follow_main(settings: Settings, streams: list[str]) -> int:
     """``softcart ingest --follow``: rounds until SIGINT/SIGTERM, one line per round that moved rows."""
     from ingest.follow import follow
 
-    console = _console()
-    try:
-        selected = select_streams(load_streams(settings), streams)
-    except ConfigError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+    out = _Out()
+    selected = _selected(out, settings, streams)
+    if selected is None:
         return 2
-    console.print(
+    out.line(
         f"following {len(selected)} stream(s); stop with Ctrl-C or SIGTERM (a clean stop after the round's commit)"
     )
 
     def on_round(outcome: RunOutcome) -> None:
         moved = [(r.stream, r.rows_written) for r in outcome.results if r.rows_written]
         if not outcome.ok:
-            console.print(f"run {outcome.run_id}: [red]failed[/red] {outcome.error} (retrying)")
+            out.line(f"run {outcome.run_id}: ", ("failed", "red"), f" {outcome.error} (retrying)")
         elif moved:
-            console.print(f"run {outcome.run_id}: " + ", ".join(f"{name} {n:,}" for name, n in moved))
+            out.line(f"run {outcome.run_id}: " + ", ".join(f"{name} {n:,}" for name, n in moved))
 
     result = follow(settings, selected, on_round=on_round)
-    console.print(
+    out.line(
         f"stopped by {result.stopped_by or 'the end'} after {result.rounds:,} round(s):"
         f" moved {result.changes:,} rows, {result.failed_rounds:,} failed round(s)"
     )
@@ -165,16 +203,16 @@ def reconcile(settings: Settings) -> int:
     """Compare every stream's source and raw table; 0 when all match, 1 on any difference."""
     from ingest.reconcile import reconcile_all, reconcile_table
 
-    console = _console()
+    out = _Out()
     try:
         rows = reconcile_all(settings, load_streams(settings))
     except ConfigError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        out.line(("error:", "red"), f" {exc}")
         return 2
-    console.print(reconcile_table(rows))
+    out.console.print(reconcile_table(rows))
     bad = [r for r in rows if not r.ok]
     if bad:
-        console.print(f"[red]{len(bad)} stream(s) differ:[/red] {', '.join(r.stream for r in bad)}")
+        out.line((f"{len(bad)} stream(s) differ:", "red"), f" {', '.join(r.stream for r in bad)}")
         return 1
-    console.print("[green]every stream matches its source[/green]")
+    out.line(("every stream matches its source", "green"))
     return 0
