@@ -166,9 +166,15 @@ def fast_checks(stream: Stream) -> list[tuple[str, str, tuple[type, ...], int | 
 
 
 def _copy_documents(
-    ctx: RunContext, stream: Stream, read: CollectionRead, result: StreamResult, freeze: bool = False
+    ctx: RunContext,
+    stream: Stream,
+    read: CollectionRead,
+    result: StreamResult,
+    freeze: bool = False,
+    track_top: bool = True,
 ) -> tuple[list[Reject], ObjectId | None]:
-    """COPY the documents of ``read`` (``freeze``: into a table emptied in this transaction).
+    """COPY the documents of ``read`` (``freeze``: into a table emptied in this transaction); and
+    with ``track_top`` the largest ObjectId ``_id`` read (an append stream's next mark).
 
     A batch is decoded at once (``bson.decode_all``); a document gets its row from
     :func:`quick_row`, or when that cannot tell, its row or its reject from :func:`document_row`."""
@@ -191,9 +197,10 @@ def _copy_documents(
             # every document of a batch no larger than the limit is within it
             sizes = document_sizes(data) if len(data) > max_bytes else None
             for i, doc in enumerate(docs):
-                oid = doc.get("_id")
-                if type(oid) is ObjectId and (top is None or oid > top):
-                    top = oid
+                if track_top:
+                    oid = doc.get("_id")
+                    if type(oid) is ObjectId and (top is None or oid > top):
+                        top = oid
                 size = sizes[i] if sizes is not None else 0
                 row = quick_row(quick, extracted, doc) if size <= max_bytes else None
                 if row is None:
@@ -223,7 +230,9 @@ def document_sizes(data: bytes) -> list[int]:
 
 def quick_checks(stream: Stream) -> list[tuple[str, frozenset[type], int | None]]:
     """(field, the Python types that pass at once, integer limit): the common case of
-    :func:`fast_checks` in a few operations; anything else takes the exact path."""
+    :func:`fast_checks` in a few operations; anything else takes the exact path. An extracted
+    column without a check of its own passes at once only as a plain value (never a Decimal128,
+    which its column gets as a Decimal: :func:`_scalar`)."""
     none = type(None)
     out: list[tuple[str, frozenset[type], int | None]] = []
     for field, expected, _, limit in fast_checks(stream):
@@ -233,6 +242,10 @@ def quick_checks(stream: Stream) -> list[tuple[str, frozenset[type], int | None]
             out.append((field, frozenset({int, none}), limit))
         else:
             out.append((field, frozenset({int, float, none}), None))
+    checked = {field for field, _, _ in out}
+    for c in stream.columns:
+        if c.name not in SPECIAL and c.name not in checked:
+            out.append((c.name, frozenset({str, int, float, bool, none}), None))
     return out
 
 
@@ -242,20 +255,29 @@ def quick_row(
     """The row of a plain document, what :func:`document_row` gives it (the JSON by orjson, which
     writes the same values: JSONB reads both the same), or None: the document needs the exact path
     (a check that does not pass at once, a null, which is also how orjson writes NaN and infinite
-    numbers, a NUL, anything orjson does not take)."""
+    numbers, a NUL, anything orjson does not take).
+
+    An ObjectId ``_id`` is replaced in ``doc`` by its text, what :func:`json_default` writes for
+    it, so that orjson needs no call back into Python per document (the exact path then sees
+    the same document). Every extracted field passed a check of its own here (text or a number,
+    never a Decimal128): the values go as they are."""
     for field, types, limit in quick:
         v = doc.get(field)
         if type(v) not in types:
             return None
         if limit is not None and v is not None and not -limit <= v < limit:
             return None
+    oid = doc.get("_id")
+    key = str(oid)
+    if type(oid) is ObjectId:
+        doc["_id"] = key
     try:
         data = orjson.dumps(doc, default=json_default, option=orjson.OPT_PASSTHROUGH_DATETIME)
     except orjson.JSONEncodeError:
         return None
     if b"null" in data or b"\\u0000" in data:
         return None
-    return (str(doc.get("_id")), data.decode(), *[_scalar(doc.get(n)) for n in extracted])
+    return (key, data.decode(), *map(doc.get, extracted))
 
 
 def json_encoder() -> Any:

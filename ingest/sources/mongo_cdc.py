@@ -131,7 +131,7 @@ def _snapshot(
         drop_state(ctx, stream)
         ctx.conn.execute(b"truncate " + table_ident(stream).as_bytes(ctx.conn))
         keys = drop_keys(ctx.conn, stream)  # built once after the COPY (FREEZE: emptied in this run)
-        rejects, _ = _copy_documents(ctx, stream, read, result, freeze=True)
+        rejects, _ = _copy_documents(ctx, stream, read, result, freeze=True, track_top=False)
     finally:
         read.close()  # stops its thread also when the run fails before the end of the read
     restore_keys(ctx.conn, keys)
