@@ -180,10 +180,8 @@ def reconcile_mysql(pg: psycopg.Connection[Any], settings: Settings, stream: Str
 
 
 def reconcile_mongo(pg: psycopg.Connection[Any], settings: Settings, stream: Stream) -> Reconciled:
-    from pymongo import MongoClient
-
     from ingest.sources.mongo import DECODE, check_document, checks_of
-    from ingest.sources.mongo_read import RAW
+    from ingest.sources.mongo_read import RAW, mongo_client
 
     out = Reconciled(stream.name)
     mark, _, known = _state(pg, stream)
@@ -191,7 +189,7 @@ def reconcile_mongo(pg: psycopg.Connection[Any], settings: Settings, stream: Str
     sums: dict[str, Decimal] = {f: Decimal(0) for f, _ in fields}
     counts: dict[str, int] = {f: 0 for f, _ in fields}
     total = 0
-    client: MongoClient[Any] = MongoClient(settings.mongo.raw, serverSelectionTimeoutMS=5000)
+    client = mongo_client(settings)
     try:
         coll = client[settings.mongo_database].get_collection(stream.source, codec_options=RAW)
         if mark is not None:

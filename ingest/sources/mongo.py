@@ -1,9 +1,9 @@
 """MongoDB streams: documents after the ``_id`` mark, kept whole as JSONB beside the declared fields.
 
 A reader thread pulls raw BSON batches from the server (ingest/sources/mongo_read.py) while the main
-thread checks, encodes and COPYs them, so the server's scan and PostgreSQL's write overlap. Keys only some documents have,
-keys with spaces and keys that appear later are all fine: the document column holds them as they
-are. A document that cannot be landed (too large, a declared field of the wrong type, NaN, NUL) is
+thread checks, encodes and COPYs them, so the server's scan and PostgreSQL's write overlap. Keys only
+some documents have, keys with spaces and keys that appear later are all fine: the document column
+holds them as they are. A document that cannot be landed (too large, a declared field of the wrong type, NaN, NUL) is
 rejected with its reason.
 """
 

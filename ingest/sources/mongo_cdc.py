@@ -68,8 +68,9 @@ def run_mongo_cdc_stream(ctx: RunContext, stream: Stream, result: StreamResult) 
         raise SourceError(f"{where}: {exc}") from None
     finally:
         if read is not None:
-            read.close()
-        client.close()
+            read.close()  # and its client
+        else:
+            client.close()
 
 
 def _run(
